@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// Builds the programs the test suite drives (helm 3, helm 4, etcd, the Kubernetes control plane,
+// kwok) from Go modules, into a cache outside the repo, and tells the tests where they are.
+//
+//   node scripts/test-tools.mjs install   build what is missing (a warm cache makes this instant)
+//   node scripts/test-tools.mjs paths     print the binaries' paths as JSON
+//
+// Each tool is a tiny Go module under scripts/tools/<name>/ whose go.mod pins one version (and,
+// for Kubernetes, replaces its staging modules with their published twins). The cache key is the
+// tool name, its version and a hash of go.mod + go.sum, so a version bump builds afresh and an old
+// build is never reused by mistake. Nothing is downloaded except through the Go module proxy.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Where builds are kept: $PREFECT_SERVER_TOOLS_CACHE, else the XDG cache directory. */
+export function toolsCacheDir(env = process.env) {
+  if (env.PREFECT_SERVER_TOOLS_CACHE) return env.PREFECT_SERVER_TOOLS_CACHE;
+  const xdg = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(xdg, 'prefect-server-install', 'tools');
+}
+
+/** The component-base variables that make a `go build` of Kubernetes report its real version. */
+function kubeVersionFlags(version) {
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  const pkg = 'k8s.io/component-base/version';
+  return [
+    `-X ${pkg}.gitVersion=${version}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+    `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+  ];
+}
+
+/**
+ * The tools, each with the module whose version it is, the packages to build and the binaries
+ * they produce. `versionFlags` stamp the version the tool reports (a plain `go build` leaves it blank,
+ * and helm's chart `kubeVersion` checks and our doctor read it).
+ */
+export const tools = {
+  helm3: {
+    module: 'helm.sh/helm/v3',
+    packages: ['helm.sh/helm/v3/cmd/helm'],
+    binaries: ['helm'],
+    versionFlags: (v) => [`-X helm.sh/helm/v3/internal/version.version=${v}`],
+  },
+  helm4: {
+    module: 'helm.sh/helm/v4',
+    packages: ['helm.sh/helm/v4/cmd/helm'],
+    binaries: ['helm'],
+    versionFlags: (v) => [`-X helm.sh/helm/v4/internal/version.version=${v}`],
+  },
+  etcd: {
+    module: 'go.etcd.io/etcd/server/v3',
+    packages: ['go.etcd.io/etcd/server/v3'],
+    binaries: ['etcd'],
+    // the server module's main package builds a binary named after its directory ("v3")
+    outputName: 'etcd',
+    versionFlags: () => [],
+  },
+  kube: {
+    module: 'k8s.io/kubernetes',
+    packages: [
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+    ],
+    binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
+    versionFlags: kubeVersionFlags,
+  },
+  kwok: {
+    module: 'sigs.k8s.io/kwok',
+    packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+    binaries: ['kwok'],
+    versionFlags: (v) => [`-X sigs.k8s.io/kwok/pkg/consts.Version=${v.replace(/^v/, '')}`],
+  },
+};
+
+function toolModuleDir(name) {
+  return join(repoRoot, 'scripts', 'tools', name);
+}
+
+/** The version go.mod pins for the tool's main module. */
+export function pinnedVersion(name) {
+  const goMod = readFileSync(join(toolModuleDir(name), 'go.mod'), 'utf8');
+  const module = tools[name].module.replaceAll('.', '\\.');
+  const match = goMod.match(new RegExp(`^\\s*${module} (v[^\\s]+)`, 'm'));
+  if (!match) throw new Error(`scripts/tools/${name}/go.mod does not require ${tools[name].module}`);
+  return match[1];
+}
+
+function buildDir(name, env) {
+  const dir = toolModuleDir(name);
+  const hash = createHash('sha256')
+    .update(readFileSync(join(dir, 'go.mod')))
+    .update(readFileSync(join(dir, 'go.sum')))
+    .digest('hex')
+    .slice(0, 12);
+  return join(toolsCacheDir(env), `${name}-${pinnedVersion(name)}-${hash}`);
+}
+
+/** Absolute paths of every binary, keyed by tool then binary name; `exists` tells if built. */
+export function toolPaths(env = process.env) {
+  const result = {};
+  for (const name of Object.keys(tools)) {
+    const dir = buildDir(name, env);
+    result[name] = { version: pinnedVersion(name), dir, exists: existsSync(join(dir, '.complete')) };
+    for (const binary of tools[name].binaries) result[name][binary] = join(dir, binary);
+  }
+  return result;
+}
+
+function build(name, env) {
+  const tool = tools[name];
+  const target = buildDir(name, env);
+  if (existsSync(join(target, '.complete'))) return { name, cached: true, seconds: 0 };
+  const version = pinnedVersion(name);
+  const staging = `${target}.building-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const started = Date.now();
+  process.stderr.write(`test-tools: building ${name} ${version} (first run only) ...\n`);
+  const ldflags = ['-s', '-w', ...tool.versionFlags(version)].join(' ');
+  const output = tool.outputName ? join(staging, tool.outputName) : `${staging}/`;
+  const result = spawnSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', output, ...tool.packages], {
+    cwd: toolModuleDir(name),
+    // -mod=mod lets go resolve from go.sum without a vendor dir; the module cache makes re-builds cheap.
+    env: { ...env, GOFLAGS: `${env.GOFLAGS ?? ''} -mod=mod`.trim(), CGO_ENABLED: '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`go build of ${name} ${version} failed (exit ${result.status}); see the output above.`);
+  }
+  execFileSync('touch', [join(staging, '.complete')]);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(staging, target);
+  return { name, cached: false, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/** The tools the machine must already have: we never download them. */
+function checkMachineTools() {
+  for (const [program, args] of [
+    ['go', ['version']],
+    ['kubectl', ['version', '--client']],
+    ['gpg', ['--version']],
+  ]) {
+    const result = spawnSync(program, args, { encoding: 'utf8' });
+    if (result.error || result.status !== 0) {
+      throw new Error(`${program} is needed by the test suite and was not found on PATH.`);
+    }
+  }
+}
+
+export function installAll(env = process.env) {
+  checkMachineTools();
+  const results = Object.keys(tools).map((name) => build(name, env));
+  return results;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const verb = process.argv[2] ?? 'install';
+  if (verb === 'install') {
+    const started = Date.now();
+    const results = installAll();
+    const built = results.filter((r) => !r.cached);
+    const summary = built.length
+      ? built.map((r) => `${r.name} ${r.seconds}s`).join(', ')
+      : 'all cached';
+    process.stderr.write(
+      `test-tools: ready in ${Math.round((Date.now() - started) / 1000)}s (${summary}); cache: ${toolsCacheDir()}\n`,
+    );
+  } else if (verb === 'paths') {
+    process.stdout.write(`${JSON.stringify(toolPaths(), null, 2)}\n`);
+  } else {
+    process.stderr.write('usage: test-tools.mjs install|paths\n');
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { defineConnect } from './commands/connect.js';
+import { defineDoctor } from './commands/doctor.js';
+import { defineInstall } from './commands/install.js';
+import { defineStatus } from './commands/status.js';
+import { defineTenant } from './commands/tenant.js';
+import { defineUninstall } from './commands/uninstall.js';
+import { defineUpgrade } from './commands/upgrade.js';
+import { defineValues } from './commands/values.js';
+import { defineVerifyKey } from './commands/verify-key.js';
+import { ExitCode, UserError } from './errors.js';
+import { printError } from './ui/print-error.js';
+
+/** The package's own version, read once from the package.json shipped beside dist/. */
+export function packageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return packageJson.version;
+}
+
+/**
+ * The whole command tree. Subcommands are created with `program.command()` so they inherit
+ * exitOverride and the output settings; action bodies load their heavy modules lazily so that
+ * `--help` stays as fast as a bare `node`.
+ */
+export function buildProgram(): Command {
+  const program = new Command('prefect-server')
+    .description('Install and operate Prefect Server 1.x on Kubernetes, through helm and kubectl.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--debug', 'print stack traces and the commands run')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  defineInstall(program);
+  defineUpgrade(program);
+  defineDoctor(program);
+  defineConnect(program);
+  defineTenant(program);
+  defineValues(program);
+  defineVerifyKey(program);
+  defineStatus(program);
+  defineUninstall(program);
+
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ npx prefect-server-install                 # the wizard: asks, shows the plan, installs
+  $ prefect-server doctor -n prefect           # what is wrong and how to fix it
+  $ prefect-server connect -n prefect          # API on localhost:4200, UI on localhost:8080`,
+  );
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code; never calls process.exit so that output is flushed
+ * and tests can call it in-process.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; every parse error is bad input.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    }
+    const debug = argv.includes('--debug');
+    printError(error, debug);
+    return error instanceof UserError ? error.exitCode : ExitCode.failure;
+  }
+}

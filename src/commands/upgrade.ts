@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { notBuiltYet } from './not-built-yet.js';
+import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-options.js';
+
+export function defineUpgrade(program: Command): void {
+  const command = program
+    .command('upgrade')
+    .description('change options or versions of a release, keeping every earlier answer and the database password')
+    .option('--version <version>', 'target chart version (released charts)')
+    .option('--atomic', 'roll back automatically when the upgrade fails (helm 3; --rollback-on-failure on helm 4)');
+  addClusterOptions(command);
+  addPlanOptions(command);
+  addApplyOptions(command);
+  command
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prefect-server upgrade -n prefect --agent --yes
+  $ prefect-server upgrade -n prefect --server-tag 2022.09.23 --dry-run
+  $ prefect-server upgrade -n prefect --expose ingress --api-host api.example.com --ui-host ui.example.com`,
+    )
+    .action(() => notBuiltYet('upgrade'));
+}
