@@ -4,4 +4,6 @@ import { main } from '../dist/cli.js';
 
 const [node, script, ...rest] = process.argv;
 const wantsTopLevel = rest.includes('--version') || rest.includes('-V');
-process.exitCode = await main(wantsTopLevel ? [node, script, ...rest] : [node, script, 'install', ...rest]);
+process.exitCode = await main(
+  wantsTopLevel ? [node, script, ...rest] : [node, script, 'install', ...rest],
+);

@@ -12,7 +12,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,25 @@ export const tools = {
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
     binaries: ['kwok'],
     versionFlags: (v) => [`-X sigs.k8s.io/kwok/pkg/consts.Version=${v.replace(/^v/, '')}`],
+    // The CRDs of the kwok objects the tests create (port forwards to a local process, fake logs),
+    // taken from the same module version the binary is built from.
+    afterBuild: (staging, moduleDir) => {
+      const source = execFileSync(
+        'go',
+        ['list', '-mod=mod', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok'],
+        {
+          cwd: moduleDir,
+          encoding: 'utf8',
+        },
+      ).trim();
+      mkdirSync(join(staging, 'crds'));
+      for (const kind of ['portforwards', 'clusterportforwards', 'logs', 'clusterlogs']) {
+        copyFileSync(
+          join(source, 'kustomize', 'crd', 'bases', `kwok.x-k8s.io_${kind}.yaml`),
+          join(staging, 'crds', `${kind}.yaml`),
+        );
+      }
+    },
   },
 };
 
@@ -92,7 +111,8 @@ export function pinnedVersion(name) {
   const goMod = readFileSync(join(toolModuleDir(name), 'go.mod'), 'utf8');
   const module = tools[name].module.replaceAll('.', '\\.');
   const match = goMod.match(new RegExp(`^\\s*${module} (v[^\\s]+)`, 'm'));
-  if (!match) throw new Error(`scripts/tools/${name}/go.mod does not require ${tools[name].module}`);
+  if (!match)
+    throw new Error(`scripts/tools/${name}/go.mod does not require ${tools[name].module}`);
   return match[1];
 }
 
@@ -111,7 +131,11 @@ export function toolPaths(env = process.env) {
   const result = {};
   for (const name of Object.keys(tools)) {
     const dir = buildDir(name, env);
-    result[name] = { version: pinnedVersion(name), dir, exists: existsSync(join(dir, '.complete')) };
+    result[name] = {
+      version: pinnedVersion(name),
+      dir,
+      exists: existsSync(join(dir, '.complete')),
+    };
     for (const binary of tools[name].binaries) result[name][binary] = join(dir, binary);
   }
   return result;
@@ -129,16 +153,23 @@ function build(name, env) {
   process.stderr.write(`test-tools: building ${name} ${version} (first run only) ...\n`);
   const ldflags = ['-s', '-w', ...tool.versionFlags(version)].join(' ');
   const output = tool.outputName ? join(staging, tool.outputName) : `${staging}/`;
-  const result = spawnSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', output, ...tool.packages], {
-    cwd: toolModuleDir(name),
-    // -mod=mod lets go resolve from go.sum without a vendor dir; the module cache makes re-builds cheap.
-    env: { ...env, GOFLAGS: `${env.GOFLAGS ?? ''} -mod=mod`.trim(), CGO_ENABLED: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const result = spawnSync(
+    'go',
+    ['build', '-trimpath', '-ldflags', ldflags, '-o', output, ...tool.packages],
+    {
+      cwd: toolModuleDir(name),
+      // -mod=mod lets go resolve from go.sum without a vendor dir; the module cache makes re-builds cheap.
+      env: { ...env, GOFLAGS: `${env.GOFLAGS ?? ''} -mod=mod`.trim(), CGO_ENABLED: '0' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`go build of ${name} ${version} failed (exit ${result.status}); see the output above.`);
+    throw new Error(
+      `go build of ${name} ${version} failed (exit ${result.status}); see the output above.`,
+    );
   }
+  tool.afterBuild?.(staging, toolModuleDir(name));
   execFileSync('touch', [join(staging, '.complete')]);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });

@@ -14,7 +14,9 @@ import { printError } from './ui/print-error.js';
 
 /** The package's own version, read once from the package.json shipped beside dist/. */
 export function packageVersion(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const packageJson = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as {
     version: string;
   };
   return packageJson.version;

@@ -18,7 +18,10 @@ export class UserError extends Error {
   readonly hint: string | undefined;
   readonly exitCode: ExitCode;
 
-  constructor(message: string, options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'UserError';
     this.hint = options.hint;

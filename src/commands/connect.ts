@@ -5,7 +5,9 @@ import { addClusterOptions, parsePort } from './plan-options.js';
 export function defineConnect(program: Command): void {
   const command = program
     .command('connect')
-    .description('reach the API and UI from this machine and point the local Prefect client at them')
+    .description(
+      'reach the API and UI from this machine and point the local Prefect client at them',
+    )
     .option('--api-port <port>', 'local port for the API', parsePort('--api-port'), 4200)
     .option('--ui-port <port>', 'local port for the UI', parsePort('--ui-port'), 8080)
     .option('--external', 'use the LoadBalancer or Ingress address instead of port-forwarding')

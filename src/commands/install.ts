@@ -5,7 +5,9 @@ import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-optio
 export function defineInstall(program: Command): void {
   const command = program
     .command('install')
-    .description('install Prefect Server: asks what it needs (or takes flags), shows the plan, installs')
+    .description(
+      'install Prefect Server: asks what it needs (or takes flags), shows the plan, installs',
+    )
     .option('--create-namespace', 'create the namespace if it does not exist')
     .option('--adopt', 'upgrade an existing release of the same name instead of refusing')
     .option('--output-values <file>', 'keep a copy of the generated values (secrets left out)');

@@ -5,7 +5,10 @@ import { UserError } from '../errors.js';
  * to have done something.
  */
 export function notBuiltYet(command: string): never {
-  throw new UserError(`'prefect-server ${command}' is not built yet in this version of prefect-server-install.`, {
-    hint: 'Run `prefect-server --help` to see what this version can do.',
-  });
+  throw new UserError(
+    `'prefect-server ${command}' is not built yet in this version of prefect-server-install.`,
+    {
+      hint: 'Run `prefect-server --help` to see what this version can do.',
+    },
+  );
 }

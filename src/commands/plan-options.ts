@@ -36,13 +36,28 @@ export function addClusterOptions(command: Command): Command {
 export function addPlanOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--chart-source <source>', 'chart to install').choices(['bundled', 'repo']).default('bundled'),
+      new Option('--chart-source <source>', 'chart to install')
+        .choices(['bundled', 'repo'])
+        .default('bundled'),
     )
-    .option('--chart-version <version>', 'chart version from the repository (with --chart-source repo)')
-    .option('--repo-url <url>', 'Helm repository of released charts', 'https://prefecthq.github.io/server/')
+    .option(
+      '--chart-version <version>',
+      'chart version from the repository (with --chart-source repo)',
+    )
+    .option(
+      '--repo-url <url>',
+      'Helm repository of released charts',
+      'https://prefecthq.github.io/server/',
+    )
     .option('--verify', 'verify the chart signature (released charts)')
-    .option('--keyring <file>', 'keyring for --verify (default: the one `prefect-server verify-key` made)')
-    .option('--signing-key <file>', 'public key to verify a re-signed mirror with, instead of Prefect’s')
+    .option(
+      '--keyring <file>',
+      'keyring for --verify (default: the one `prefect-server verify-key` made)',
+    )
+    .option(
+      '--signing-key <file>',
+      'public key to verify a re-signed mirror with, instead of Prefect’s',
+    )
     .addOption(new Option('--database <mode>', 'database').choices(['bundled', 'external']))
     .option('--db-persistence', 'keep the bundled database on a PersistentVolumeClaim')
     .option('--no-db-persistence', 'bundled database without a volume (data lost with the pod)')
@@ -72,7 +87,10 @@ export function addPlanOptions(command: Command): Command {
     .option('--api-host <host>', 'host name of the API Ingress')
     .option('--ui-host <host>', 'host name of the UI Ingress')
     .option('--tls-secret <name>', 'TLS Secret for the Ingress hosts')
-    .option('--api-url <url>', 'API URL as the browser sees it (ui.apolloApiUrl) when it cannot be derived')
+    .option(
+      '--api-url <url>',
+      'API URL as the browser sees it (ui.apolloApiUrl) when it cannot be derived',
+    )
     .option('--server-tag <tag>', 'image tag of apollo, graphql and towel')
     .option('--prefect-tag <tag>', 'image tag of Prefect Core (agent, tenant job)')
     .option('--ui-tag <tag>', 'image tag of the UI')
@@ -88,7 +106,10 @@ export function addPlanOptions(command: Command): Command {
 /** Flags of every command that changes the cluster. */
 export function addApplyOptions(command: Command): Command {
   return command
-    .option('-y, --yes', 'do not ask for confirmation (and never prompt: every answer comes from flags)')
+    .option(
+      '-y, --yes',
+      'do not ask for confirmation (and never prompt: every answer comes from flags)',
+    )
     .option('--dry-run', 'change nothing: print the plan, the values and the helm command')
     .option('--timeout <duration>', 'how long helm waits for the release to be ready', '10m');
 }

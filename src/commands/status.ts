@@ -6,7 +6,11 @@ export function defineStatus(program: Command): void {
   const command = program
     .command('status')
     .description('one screen: release, components, exposure, database, agent, tenants')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['text', 'json'])
+        .default('text'),
+    );
   addClusterOptions(command);
   command
     .addHelpText(

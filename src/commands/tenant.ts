@@ -3,7 +3,9 @@ import { notBuiltYet } from './not-built-yet.js';
 import { addClusterOptions } from './plan-options.js';
 
 export function defineTenant(program: Command): void {
-  const tenant = program.command('tenant').description('create and list Prefect tenants through the API');
+  const tenant = program
+    .command('tenant')
+    .description('create and list Prefect tenants through the API');
 
   const create = tenant
     .command('create')
@@ -26,7 +28,11 @@ Examples:
     .command('list')
     .description('list tenants')
     .option('--api-url <url>', 'use this API URL instead of a temporary port-forward')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['text', 'json'])
+        .default('text'),
+    );
   addClusterOptions(list);
   list
     .addHelpText(

@@ -5,9 +5,14 @@ import { addClusterOptions } from './plan-options.js';
 export function defineUninstall(program: Command): void {
   const command = program
     .command('uninstall')
-    .description('remove a release; the database password and volumes are kept unless --delete-data')
+    .description(
+      'remove a release; the database password and volumes are kept unless --delete-data',
+    )
     .option('-y, --yes', 'do not ask to type the release name')
-    .option('--delete-data', 'also delete the kept password Secret and database volumes (asks again)');
+    .option(
+      '--delete-data',
+      'also delete the kept password Secret and database volumes (asks again)',
+    );
   addClusterOptions(command);
   command
     .addHelpText(

@@ -5,9 +5,14 @@ import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-optio
 export function defineUpgrade(program: Command): void {
   const command = program
     .command('upgrade')
-    .description('change options or versions of a release, keeping every earlier answer and the database password')
+    .description(
+      'change options or versions of a release, keeping every earlier answer and the database password',
+    )
     .option('--version <version>', 'target chart version (released charts)')
-    .option('--atomic', 'roll back automatically when the upgrade fails (helm 3; --rollback-on-failure on helm 4)');
+    .option(
+      '--atomic',
+      'roll back automatically when the upgrade fails (helm 3; --rollback-on-failure on helm 4)',
+    );
   addClusterOptions(command);
   addPlanOptions(command);
   addApplyOptions(command);

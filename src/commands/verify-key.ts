@@ -6,7 +6,10 @@ export function defineVerifyKey(program: Command): void {
     .command('verify-key')
     .description('import Prefect’s chart-signing key into a keyring of our own and show its state')
     .option('--signing-key <file>', 'import this public key instead of Prefect’s')
-    .option('--export-to-default-keyring', 'also write ~/.gnupg/pubring.gpg (an existing one is backed up first)')
+    .option(
+      '--export-to-default-keyring',
+      'also write ~/.gnupg/pubring.gpg (an existing one is backed up first)',
+    )
     .addHelpText(
       'after',
       `

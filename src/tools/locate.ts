@@ -33,7 +33,10 @@ async function isExecutable(path: string): Promise<boolean> {
 }
 
 /** Finds `name` in the PATH given, as a shell would (first match wins). */
-export async function findOnPath(name: string, pathVariable: string | undefined): Promise<string | undefined> {
+export async function findOnPath(
+  name: string,
+  pathVariable: string | undefined,
+): Promise<string | undefined> {
   for (const dir of (pathVariable ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);
@@ -46,7 +49,10 @@ export async function findOnPath(name: string, pathVariable: string | undefined)
  * The absolute path of a tool: the override variable when set (it must point at an executable
  * file, so a typo is reported rather than silently falling back to PATH), else the first match on PATH.
  */
-export async function locateTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function locateTool(
+  tool: ToolName,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const variable = toolEnvVar[tool];
   const override = env[variable];
   if (override !== undefined && override !== '') {

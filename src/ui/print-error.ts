@@ -4,7 +4,11 @@ import { UserError } from '../errors.js';
  * Errors reach the user as one plain sentence and a hint; a stack only with --debug, because a
  * stack trace reads as a crash even when the cause is a typo in a flag.
  */
-export function printError(error: unknown, debug: boolean, write = (text: string) => process.stderr.write(text)): void {
+export function printError(
+  error: unknown,
+  debug: boolean,
+  write = (text: string) => process.stderr.write(text),
+): void {
   if (error instanceof UserError) {
     write(`Error: ${error.message}\n`);
     if (error.hint !== undefined) write(`Hint: ${error.hint}\n`);

@@ -22,10 +22,14 @@ beforeAll(() => {
       .split('\n')
       .pop() as string;
     await writeFile(join(project, 'package.json'), '{"name":"consumer","private":true}');
-    execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', join(project, packed)], {
-      cwd: project,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'npm',
+      ['install', '--omit=dev', '--no-audit', '--no-fund', join(project, packed)],
+      {
+        cwd: project,
+        stdio: 'pipe',
+      },
+    );
   })();
 }, 180_000);
 
@@ -47,9 +51,13 @@ describe('the packed tarball', () => {
   });
 
   it('prefect-server-install starts the install command', () => {
-    const help = execFileSync(join(project, 'node_modules', '.bin', 'prefect-server-install'), ['--help'], {
-      encoding: 'utf8',
-    });
+    const help = execFileSync(
+      join(project, 'node_modules', '.bin', 'prefect-server-install'),
+      ['--help'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(help).toMatch(/^Usage: prefect-server install/m);
   });
 });

@@ -5,7 +5,10 @@ import { execFileSync } from 'node:child_process';
 // @ts-expect-error plain ESM script without types, shared with the npm scripts
 import { toolPaths } from '../../scripts/test-tools.mjs';
 
-type BuiltTools = Record<string, { version: string; dir: string; exists: boolean } & Record<string, string>>;
+type BuiltTools = Record<
+  string,
+  { version: string; dir: string; exists: boolean } & Record<string, string>
+>;
 
 export interface HelmUnderTest {
   /** 'helm3' or 'helm4', for test names */
@@ -19,7 +22,9 @@ const built = toolPaths() as BuiltTools;
 function requireBuilt(tool: string, binary: string): string {
   const entry = built[tool];
   if (!entry?.exists) {
-    throw new Error(`${tool} is not built yet: run \`npm run test-tools\` (npm test does it for you).`);
+    throw new Error(
+      `${tool} is not built yet: run \`npm run test-tools\` (npm test does it for you).`,
+    );
   }
   return entry[binary] as string;
 }

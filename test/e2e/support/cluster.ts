@@ -1,0 +1,83 @@
+// What e2e tests use to talk to the test cluster: real kubectl and helm processes, each pinned to
+// the test kubeconfig, and one namespace per test file.
+import { randomBytes } from 'node:crypto';
+import { execa, type Options, type Result } from 'execa';
+import { inject } from 'vitest';
+import { kubectlPath } from '../../support/tools.js';
+
+export function kubeconfig(): string {
+  return inject('kubeconfig');
+}
+
+/** An environment for child processes that can only ever reach the test cluster. */
+export function clusterEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { KUBECONFIG: _ignored, ...rest } = process.env;
+  return { ...rest, KUBECONFIG: kubeconfig(), NO_COLOR: '1', ...extra };
+}
+
+export async function kubectl(args: string[], options: Options = {}): Promise<Result> {
+  return execa(kubectlPath(), ['--kubeconfig', kubeconfig(), ...args], {
+    env: clusterEnv(),
+    ...options,
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: kubectl's JSON is checked by the assertions that read it
+export async function kubectlJson<T = any>(args: string[]): Promise<T> {
+  const result = await kubectl([...args, '-o', 'json']);
+  return JSON.parse(String(result.stdout)) as T;
+}
+
+export async function helm(
+  helmPath: string,
+  args: string[],
+  options: Options = {},
+): Promise<Result> {
+  return execa(helmPath, [...args, '--kubeconfig', kubeconfig()], {
+    env: clusterEnv(),
+    ...options,
+  });
+}
+
+/** A fresh namespace; the returned function deletes it (without waiting for finalizers). */
+export async function createNamespace(
+  prefix: string,
+): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`.slice(0, 63);
+  await kubectl(['create', 'namespace', name]);
+  // Pods cannot be created until the ServiceAccount controller made `default` here.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const found = await kubectl(['get', 'serviceaccount', 'default', '-n', name], {
+      reject: false,
+    });
+    if (found.exitCode === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    name,
+    remove: async () => {
+      await kubectl(['delete', 'namespace', name, '--wait=false'], { reject: false });
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails with `what`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
