@@ -12,7 +12,15 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +57,18 @@ export const tools = {
     module: 'helm.sh/helm/v3',
     packages: ['helm.sh/helm/v3/cmd/helm'],
     binaries: ['helm'],
-    versionFlags: (v) => [`-X helm.sh/helm/v3/internal/version.version=${v}`],
+    // helm 3 takes the Kubernetes version `helm template` assumes from ldflags (helm's Makefile
+    // derives it from client-go); without them it assumes v1.20 and refuses charts needing newer.
+    versionFlags: (v) => {
+      const [minor] = requiredVersion('helm3', 'k8s.io/client-go').replace(/^v0\./, '').split('.');
+      return [
+        `-X helm.sh/helm/v3/internal/version.version=${v}`,
+        ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
+          `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1`,
+          `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`,
+        ]),
+      ];
+    },
   },
   helm4: {
     module: 'helm.sh/helm/v4',
@@ -106,14 +125,21 @@ function toolModuleDir(name) {
   return join(repoRoot, 'scripts', 'tools', name);
 }
 
+/** The version of `module` that the tool's go.mod requires. */
+function requiredVersion(name, module) {
+  const goMod = readFileSync(join(toolModuleDir(name), 'go.mod'), 'utf8');
+  const match = goMod.match(new RegExp(`^\\s*${module.replaceAll('.', '\\.')} (v[^\\s]+)`, 'm'));
+  if (!match) throw new Error(`scripts/tools/${name}/go.mod does not require ${module}`);
+  return match[1];
+}
+
 /** The version go.mod pins for the tool's main module. */
 export function pinnedVersion(name) {
-  const goMod = readFileSync(join(toolModuleDir(name), 'go.mod'), 'utf8');
-  const module = tools[name].module.replaceAll('.', '\\.');
-  const match = goMod.match(new RegExp(`^\\s*${module} (v[^\\s]+)`, 'm'));
-  if (!match)
-    throw new Error(`scripts/tools/${name}/go.mod does not require ${tools[name].module}`);
-  return match[1];
+  return requiredVersion(name, tools[name].module);
+}
+
+function ldflags(name) {
+  return ['-s', '-w', ...tools[name].versionFlags(pinnedVersion(name))].join(' ');
 }
 
 function buildDir(name, env) {
@@ -121,6 +147,7 @@ function buildDir(name, env) {
   const hash = createHash('sha256')
     .update(readFileSync(join(dir, 'go.mod')))
     .update(readFileSync(join(dir, 'go.sum')))
+    .update(ldflags(name))
     .digest('hex')
     .slice(0, 12);
   return join(toolsCacheDir(env), `${name}-${pinnedVersion(name)}-${hash}`);
@@ -141,21 +168,33 @@ export function toolPaths(env = process.env) {
   return result;
 }
 
+/** Builds of other versions of a tool are dead weight once a go.mod change made a new one. */
+function pruneStale(name, target) {
+  for (const entry of readdirSync(dirname(target))) {
+    const path = join(dirname(target), entry);
+    if (entry.startsWith(`${name}-v`) && path !== target && !entry.includes('.building-')) {
+      rmSync(path, { recursive: true, force: true });
+    }
+  }
+}
+
 function build(name, env) {
   const tool = tools[name];
   const target = buildDir(name, env);
-  if (existsSync(join(target, '.complete'))) return { name, cached: true, seconds: 0 };
+  if (existsSync(join(target, '.complete'))) {
+    pruneStale(name, target);
+    return { name, cached: true, seconds: 0 };
+  }
   const version = pinnedVersion(name);
   const staging = `${target}.building-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const started = Date.now();
   process.stderr.write(`test-tools: building ${name} ${version} (first run only) ...\n`);
-  const ldflags = ['-s', '-w', ...tool.versionFlags(version)].join(' ');
   const output = tool.outputName ? join(staging, tool.outputName) : `${staging}/`;
   const result = spawnSync(
     'go',
-    ['build', '-trimpath', '-ldflags', ldflags, '-o', output, ...tool.packages],
+    ['build', '-trimpath', '-ldflags', ldflags(name), '-o', output, ...tool.packages],
     {
       cwd: toolModuleDir(name),
       // -mod=mod lets go resolve from go.sum without a vendor dir; the module cache makes re-builds cheap.
@@ -174,6 +213,7 @@ function build(name, env) {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
   renameSync(staging, target);
+  pruneStale(name, target);
   return { name, cached: false, seconds: Math.round((Date.now() - started) / 1000) };
 }
 

@@ -1,0 +1,67 @@
+import { locateTool } from './locate.js';
+import { type RunOptions, runTool, type ToolResult } from './run-tool.js';
+
+/** Which cluster every call goes to: passed explicitly on each call so nothing depends on ambient state. */
+export interface ClusterTarget {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+}
+
+export interface KubeList<T> {
+  items: T[];
+}
+
+/** A thin adapter over the user's kubectl: argument arrays in, parsed JSON out. */
+export class Kubectl {
+  private constructor(
+    readonly binary: string,
+    private readonly target: ClusterTarget,
+  ) {}
+
+  static async create(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env): Promise<Kubectl> {
+    return new Kubectl(await locateTool('kubectl', env), target);
+  }
+
+  private globalArgs(): string[] {
+    const args: string[] = [];
+    if (this.target.kubeconfig) args.push('--kubeconfig', this.target.kubeconfig);
+    if (this.target.context) args.push('--context', this.target.context);
+    return args;
+  }
+
+  run(args: readonly string[], options: RunOptions = {}): Promise<ToolResult> {
+    return runTool('kubectl', this.binary, [...this.globalArgs(), ...args], options);
+  }
+
+  async json<T>(args: readonly string[], options: RunOptions = {}): Promise<T> {
+    const result = await this.run([...args, '-o', 'json'], options);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  /** `kubectl auth can-i`: true for "yes"; a "no" is an answer, not an error. */
+  async canI(verb: string, resource: string, namespace: string | undefined, timeoutMs = 10_000): Promise<boolean> {
+    const args = ['auth', 'can-i', verb, resource];
+    if (namespace) args.push('--namespace', namespace);
+    const result = await this.run(args, { allowFailure: true, timeoutMs });
+    if (result.stdout.trim() === 'yes') return true;
+    if (result.stdout.trim() === 'no') return false;
+    throw new Error(result.stderr.trim() || `kubectl auth can-i ${verb} ${resource} gave no answer`);
+  }
+
+  /** Applies manifests given on stdin, so a Secret's data never appears in argv. */
+  apply(manifest: string, namespace: string | undefined, options: RunOptions = {}): Promise<ToolResult> {
+    const args = ['apply', '-f', '-'];
+    if (namespace) args.push('--namespace', namespace);
+    return this.run(args, { ...options, input: manifest });
+  }
+
+  /** The contexts of the kubeconfig and which one is current. */
+  async contexts(): Promise<{ names: string[]; current: string | undefined }> {
+    const names = (await this.run(['config', 'get-contexts', '-o', 'name'], { allowFailure: true })).stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const current = await this.run(['config', 'current-context'], { allowFailure: true });
+    return { names, current: current.exitCode === 0 ? current.stdout.trim() : undefined };
+  }
+}
