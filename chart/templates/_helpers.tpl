@@ -290,3 +290,25 @@ affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/*
+A container's resources: (list resourcesValue defaultCpuRequest defaultMemoryRequest).
+A default request is added only for a resource the user gave neither a request nor a limit
+for: with a limit alone Kubernetes uses it as the request, so a limit below the default request
+never makes the pod invalid.
+*/}}
+{{- define "prefect-server.resources" -}}
+{{- $resources := deepCopy (index . 0 | default dict) -}}
+{{- $requests := get $resources "requests" | default dict -}}
+{{- $limits := get $resources "limits" | default dict -}}
+{{- range $name, $quantity := dict "cpu" (index . 1) "memory" (index . 2) -}}
+{{- if not (or (hasKey $requests $name) (hasKey $limits $name)) -}}
+{{- $_ := set $requests $name $quantity -}}
+{{- end -}}
+{{- end -}}
+{{- if $requests -}}
+{{- $_ := set $resources "requests" $requests -}}
+{{- end -}}
+resources:
+  {{- toYaml $resources | nindent 2 }}
+{{- end -}}

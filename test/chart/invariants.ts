@@ -117,8 +117,11 @@ function checkWorkload(object: K8sObject, release: string, options: InvariantOpt
     const at = `${where(object)} container ${c.name}`;
     expect(c.image, at).toMatch(/^[a-z0-9./_-]+:[\w.-]+$/);
     if (options.pullPolicy) expect(c.imagePullPolicy, at).toBe(options.pullPolicy);
-    expect(c.resources?.requests, `${at} resource requests`).toBeDefined();
-    expect(Object.keys(c.resources.requests).sort(), at).toEqual(['cpu', 'memory']);
+    // A request for cpu and memory: explicit, or the limit (Kubernetes uses it as the request).
+    for (const resource of ['cpu', 'memory']) {
+      const request = c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource];
+      expect(request, `${at} requests ${resource}`).toBeDefined();
+    }
     expect(c.securityContext?.allowPrivilegeEscalation, at).toBe(false);
     expect(c.securityContext?.capabilities?.drop, at).toEqual(['ALL']);
     const names = (c.env ?? []).map((entry: K8sObject) => entry.name);

@@ -1,7 +1,7 @@
 // `helm lint --strict` is clean for every value set; the chart refuses too old a Kubernetes.
 import { describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
-import { lint, templateError } from './render.js';
+import { lint, templateError, templateRaw } from './render.js';
 import { type SetName, VALUE_SETS } from './value-sets.js';
 
 describe.each(helms())('helm lint with $label', (helm) => {
@@ -14,6 +14,12 @@ describe.each(helms())('helm lint with $label', (helm) => {
       expect(result.code).toBe(0);
     },
   );
+
+  it("renders with helm's own default Kubernetes version (no --kube-version)", async () => {
+    const result = await templateRaw(helm, {}, { kubeVersion: '' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
 
   it('refuses Kubernetes older than 1.23', async () => {
     const error = await templateError(helm, {}, { kubeVersion: 'v1.22.0' });

@@ -72,8 +72,8 @@ function templateArgs(file: string, options: TemplateOptions): string[] {
     options.chart ?? chartDir,
     '--namespace',
     options.namespace ?? NAMESPACE,
-    '--kube-version',
-    options.kubeVersion ?? KUBE_VERSION,
+    // '' leaves helm on its own default Kubernetes version.
+    ...(options.kubeVersion === '' ? [] : ['--kube-version', options.kubeVersion ?? KUBE_VERSION]),
     '--values',
     file,
     ...(options.extraArgs ?? []),

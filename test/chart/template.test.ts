@@ -307,6 +307,30 @@ describe.each(helms())('helm template with $label', (helm) => {
     });
   });
 
+  describe('resources', () => {
+    it('adds default requests only where the user set neither a request nor a limit', async () => {
+      const rendered = await template(helm, {
+        hasura: { resources: { limits: { cpu: '50m', memory: '64Mi' } } },
+        ui: { resources: { limits: { memory: '1Gi' } } },
+        towel: { resources: { requests: { cpu: '2' } } },
+      });
+      // Limits below the default requests stay valid: no request above a limit.
+      expect(podSpec(deployment(rendered, 'hasura')).containers[0].resources).toEqual({
+        limits: { cpu: '50m', memory: '64Mi' },
+      });
+      expect(podSpec(deployment(rendered, 'ui')).containers[0].resources).toEqual({
+        limits: { memory: '1Gi' },
+        requests: { cpu: '25m' },
+      });
+      expect(podSpec(deployment(rendered, 'towel')).containers[0].resources).toEqual({
+        requests: { cpu: '2', memory: '128Mi' },
+      });
+      expect(podSpec(deployment(rendered, 'apollo')).containers[0].resources).toEqual({
+        requests: { cpu: '100m', memory: '256Mi' },
+      });
+    });
+  });
+
   describe('external database', () => {
     it('renders no database objects and reads the existing Secret (seed key)', () => {
       const rendered = r('externalDatabase');
