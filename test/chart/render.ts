@@ -125,32 +125,56 @@ export function lint(helm: HelmUnderTest, values: Values = {}): Promise<HelmResu
 }
 
 /**
- * NOTES.txt as helm renders it. `helm template` leaves NOTES.txt out, so the chart is copied and
- * its NOTES.txt, unchanged, becomes a named template printed into a ConfigMap.
+ * `helm template` of a copy of the chart changed by `edit` (given the copy's directory), for what
+ * `helm template` alone cannot show: NOTES.txt, or `lookup` finding an object in the cluster.
  */
-export async function renderNotes(helm: HelmUnderTest, values: Values = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'chart-notes-'));
+export async function templateEditedCopy(
+  helm: HelmUnderTest,
+  values: Values,
+  edit: (chart: string) => Promise<void>,
+  options: TemplateOptions = {},
+): Promise<Rendered> {
+  const dir = await mkdtemp(join(tmpdir(), 'chart-copy-'));
   try {
     const chart = join(dir, 'chart');
     await cp(chartDir, chart, { recursive: true });
-    const notes = await readFile(join(chart, 'templates', 'NOTES.txt'), 'utf8');
-    await rm(join(chart, 'templates', 'NOTES.txt'));
-    await writeFile(
-      join(chart, 'templates', '_zz_test_notes.tpl'),
-      `{{- define "test.notes" -}}\n${notes}\n{{- end -}}\n`,
-    );
-    await writeFile(
-      join(chart, 'templates', 'zz-test-notes.yaml'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rendered-notes\ndata:\n  notes: {{ include "test.notes" . | toJson }}\n',
-    );
-    const rendered = await template(helm, values, {
-      chart,
-      extraArgs: ['--show-only', 'templates/zz-test-notes.yaml'],
-    });
-    return rendered.get('ConfigMap', 'rendered-notes').data.notes as string;
+    await edit(chart);
+    return await template(helm, values, { ...options, chart });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Replaces `from` (which must be there) by `to` in a file of a chart copy. */
+export async function replaceInFile(file: string, from: string, to: string): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  if (!text.includes(from)) throw new Error(`${file} no longer contains ${from}`);
+  await writeFile(file, text.replace(from, to));
+}
+
+/**
+ * NOTES.txt as helm renders it. `helm template` leaves NOTES.txt out, so in a copy of the chart
+ * its NOTES.txt, unchanged, becomes a named template printed into a ConfigMap.
+ */
+export async function renderNotes(helm: HelmUnderTest, values: Values = {}): Promise<string> {
+  const rendered = await templateEditedCopy(
+    helm,
+    values,
+    async (chart) => {
+      const notes = await readFile(join(chart, 'templates', 'NOTES.txt'), 'utf8');
+      await rm(join(chart, 'templates', 'NOTES.txt'));
+      await writeFile(
+        join(chart, 'templates', '_zz_test_notes.tpl'),
+        `{{- define "test.notes" -}}\n${notes}\n{{- end -}}\n`,
+      );
+      await writeFile(
+        join(chart, 'templates', 'zz-test-notes.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rendered-notes\ndata:\n  notes: {{ include "test.notes" . | toJson }}\n',
+      );
+    },
+    { extraArgs: ['--show-only', 'templates/zz-test-notes.yaml'] },
+  );
+  return rendered.get('ConfigMap', 'rendered-notes').data.notes as string;
 }
 
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';

@@ -307,6 +307,24 @@ describe.each(helms())('helm template with $label', (helm) => {
     });
   });
 
+  describe('prefectConfig', () => {
+    it('becomes PREFECT_SERVER__ variables; its telemetry setting wins over apollo.options', async () => {
+      const rendered = await template(helm, {
+        prefectConfig: { telemetry: { enabled: true }, hasura: { execute_retry_seconds: 10 } },
+        apollo: { options: { telemetryEnabled: false } },
+      });
+      const apollo = container(deployment(rendered, 'apollo'), 'apollo');
+      const telemetry = apollo.env.filter(
+        (e: K8sObject) => e.name === 'PREFECT_SERVER__TELEMETRY__ENABLED',
+      );
+      expect(telemetry).toEqual([{ name: 'PREFECT_SERVER__TELEMETRY__ENABLED', value: 'true' }]);
+      expect(envValues(apollo).PREFECT_SERVER__HASURA__EXECUTE_RETRY_SECONDS).toBe('10');
+      expect(envValues(container(deployment(rendered, 'hasura'), 'hasura'))).not.toHaveProperty(
+        'PREFECT_SERVER__HASURA__EXECUTE_RETRY_SECONDS',
+      );
+    });
+  });
+
   describe('resources', () => {
     it('adds default requests only where the user set neither a request nor a limit', async () => {
       const rendered = await template(helm, {
