@@ -194,12 +194,18 @@ function kubectl(kubeconfig, args, input) {
   });
 }
 
-function isAlive(pid) {
+/** A process that exited but was not reaped yet (a zombie) counts as gone: it holds no port. */
+export function isAlive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all we can know
   }
 }
 
@@ -379,7 +385,12 @@ export function readCluster(dir) {
   return JSON.parse(readFileSync(join(target, 'cluster.json'), 'utf8'));
 }
 
-/** Stops every process of the cluster (TERM, then KILL after 10 s) and removes its directory. */
+async function waitUntilGone(pids, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Stops every process of the cluster (TERM, then KILL after 2 s: the API server alone would take over 15 s to drain) and removes its directory. */
 export async function down(dir) {
   const state = readCluster(dir);
   if (!state) return false;
@@ -389,13 +400,15 @@ export async function down(dir) {
       process.kill(-pid, 'SIGTERM');
     } catch {}
   }
-  const deadline = Date.now() + 10_000;
-  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // A test cluster has nothing to drain: give each process two seconds, then kill it, and wait
+  // until it is really gone so its ports are free when this returns.
+  await waitUntilGone(pids, 2_000);
   for (const pid of pids.filter(isAlive)) {
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {}
   }
+  await waitUntilGone(pids, 10_000);
   rmSync(state.dir, { recursive: true, force: true });
   if (existsSync(currentPointer()) && readFileSync(currentPointer(), 'utf8').trim() === state.dir) {
     rmSync(currentPointer(), { force: true });
