@@ -17,10 +17,15 @@ Component helpers take (list $ "component").
 {{- end -}}
 {{- end -}}
 
-{{/* Name of a component's objects: {fullname}-{component}, at most 63 characters. */}}
+{{/*
+Name of a component's objects: {fullname}-{component}, at most 63 characters. A long prefix is
+shortened, never the component, so two components never end up with the same name.
+*/}}
 {{- define "prefect-server.componentName" -}}
 {{- $root := index . 0 -}}
-{{- printf "%s-%s" (include "prefect-server.fullname" $root) (index . 1) | trunc 63 | trimSuffix "-" -}}
+{{- $component := index . 1 -}}
+{{- $prefix := include "prefect-server.fullname" $root | trunc (int (sub 62 (len $component))) | trimSuffix "-" -}}
+{{- printf "%s-%s" $prefix $component -}}
 {{- end -}}
 
 {{- define "prefect-server.chart" -}}

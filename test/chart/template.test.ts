@@ -539,6 +539,21 @@ describe.each(helms())('helm template with $label', (helm) => {
     });
   });
 
+  describe("a release name of 53 characters (helm's maximum)", () => {
+    it('keeps every name a valid DNS label of at most 63 characters', async () => {
+      const release = `p${'x'.repeat(51)}1`;
+      const values = {
+        includeChartNameInComponents: true,
+        agent: { enabled: true },
+        jobs: { createTenant: { enabled: true } },
+      };
+      const rendered = await template(helm, values, { release });
+      checkInvariants(rendered, { release });
+      const names = rendered.objects.map((o) => `${o.kind}/${o.metadata.name}`);
+      expect(new Set(names).size).toBe(names.length);
+    });
+  });
+
   describe('database keys of both eras', () => {
     it('honours the seed-era keys', () => {
       const rendered = r('seedEra');
