@@ -130,3 +130,9 @@ export function postgresIdentifier(what: string): Rule {
       ? undefined
       : `${what} "${value}" must be 1 to 63 letters, digits or '_', starting with a letter or '_'.`;
 }
+
+/** Chart versions: SemVer, or the CalVer Prefect released its charts under (2022.09.23). */
+export const chartVersion: Rule = (value) =>
+  /^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(value)
+    ? undefined
+    : `Chart version "${value}" must look like 2022.09.23 or 1.2.3.`;

@@ -1,0 +1,427 @@
+// The InstallPlan: everything an install or upgrade will do, as plain typed data, validated once.
+// Answers come in from flags or from the wizard (both fill the same InstallAnswers); buildPlan
+// applies defaults, checks every answer against its rule, and refuses with the flag to fix.
+
+import { InputError } from '../errors.js';
+import * as rules from './rules.js';
+import type { SecretValue } from './secret-value.js';
+
+export type ChartSource = 'bundled' | 'repo';
+export type DatabaseMode = 'bundled' | 'external';
+export type ExposureMode = 'port-forward' | 'loadbalancer' | 'ingress';
+
+/** What a user said, from flags or prompts; anything left undefined takes its default. */
+export interface InstallAnswers {
+  context?: string | undefined;
+  kubeconfig?: string | undefined;
+  namespace?: string | undefined;
+  createNamespace?: boolean | undefined;
+  release?: string | undefined;
+  chartSource?: ChartSource | undefined;
+  chartVersion?: string | undefined;
+  repoUrl?: string | undefined;
+  verify?: boolean | undefined;
+  keyring?: string | undefined;
+  signingKey?: string | undefined;
+  database?: DatabaseMode | undefined;
+  dbPersistence?: boolean | undefined;
+  dbSize?: string | undefined;
+  dbStorageClass?: string | undefined;
+  dbHost?: string | undefined;
+  dbPort?: number | undefined;
+  dbName?: string | undefined;
+  dbUser?: string | undefined;
+  dbExistingSecret?: string | undefined;
+  /** Only from standard input or a hidden prompt, never from argv. */
+  dbPassword?: SecretValue | undefined;
+  agent?: boolean | undefined;
+  agentLabels?: string[] | undefined;
+  jobCpuRequest?: string | undefined;
+  jobCpuLimit?: string | undefined;
+  jobMemoryRequest?: string | undefined;
+  jobMemoryLimit?: string | undefined;
+  expose?: ExposureMode | undefined;
+  ingressClass?: string | undefined;
+  apiHost?: string | undefined;
+  uiHost?: string | undefined;
+  tlsSecret?: string | undefined;
+  apiUrl?: string | undefined;
+  serverTag?: string | undefined;
+  prefectTag?: string | undefined;
+  uiTag?: string | undefined;
+  tenant?: boolean | undefined;
+  tenantName?: string | undefined;
+  tenantSlug?: string | undefined;
+  imagePullSecrets?: string[] | undefined;
+  valuesFiles?: string[] | undefined;
+  set?: string[] | undefined;
+}
+
+export type DatabasePassword =
+  | { source: 'generated-by-chart' }
+  | { source: 'existing-secret'; secretName: string }
+  | { source: 'new-secret'; secretName: string; value: SecretValue };
+
+export type DatabasePlan =
+  | {
+      mode: 'bundled';
+      persistence:
+        | { enabled: false }
+        | { enabled: true; size: string; storageClass: string | undefined };
+    }
+  | {
+      mode: 'external';
+      host: string;
+      port: number;
+      database: string;
+      user: string;
+      password: Exclude<DatabasePassword, { source: 'generated-by-chart' }>;
+    };
+
+export type ExposurePlan =
+  | { mode: 'port-forward' }
+  | { mode: 'loadbalancer' }
+  | {
+      mode: 'ingress';
+      ingressClass: string | undefined;
+      apiHost: string;
+      uiHost: string;
+      tlsSecret: string | undefined;
+    };
+
+export interface JobResources {
+  cpuRequest?: string | undefined;
+  cpuLimit?: string | undefined;
+  memoryRequest?: string | undefined;
+  memoryLimit?: string | undefined;
+}
+
+export interface InstallPlan {
+  cluster: { context: string | undefined; kubeconfig: string | undefined };
+  namespace: string;
+  createNamespace: boolean;
+  release: string;
+  chart:
+    | { source: 'bundled' }
+    | {
+        source: 'repo';
+        repoUrl: string;
+        version: string | undefined;
+        verify: boolean;
+        keyring: string | undefined;
+        signingKey: string | undefined;
+      };
+  database: DatabasePlan;
+  agent: { enabled: false } | { enabled: true; labels: string[]; job: JobResources };
+  exposure: ExposurePlan;
+  /** The API URL the UI hands to the user's browser (ui.apolloApiUrl). */
+  apiUrl: string;
+  /** Image tags the user chose; an absent tag means the chart's own default. */
+  versions: { server: string | undefined; prefect: string | undefined; ui: string | undefined };
+  tenant: { create: false } | { create: true; name: string; slug: string };
+  imagePullSecrets: string[];
+  extra: { valuesFiles: string[]; set: string[] };
+}
+
+/** The flag that sets each answer, so an error can say exactly what to pass. */
+export const flagOf: Record<keyof InstallAnswers, string> = {
+  context: '--context',
+  kubeconfig: '--kubeconfig',
+  namespace: '--namespace',
+  createNamespace: '--create-namespace',
+  release: '--release',
+  chartSource: '--chart-source',
+  chartVersion: '--chart-version',
+  repoUrl: '--repo-url',
+  verify: '--verify',
+  keyring: '--keyring',
+  signingKey: '--signing-key',
+  database: '--database',
+  dbPersistence: '--db-persistence',
+  dbSize: '--db-size',
+  dbStorageClass: '--db-storage-class',
+  dbHost: '--db-host',
+  dbPort: '--db-port',
+  dbName: '--db-name',
+  dbUser: '--db-user',
+  dbExistingSecret: '--db-existing-secret',
+  dbPassword: '--db-password-stdin',
+  agent: '--agent',
+  agentLabels: '--agent-labels',
+  jobCpuRequest: '--job-cpu-request',
+  jobCpuLimit: '--job-cpu-limit',
+  jobMemoryRequest: '--job-memory-request',
+  jobMemoryLimit: '--job-memory-limit',
+  expose: '--expose',
+  ingressClass: '--ingress-class',
+  apiHost: '--api-host',
+  uiHost: '--ui-host',
+  tlsSecret: '--tls-secret',
+  apiUrl: '--api-url',
+  serverTag: '--server-tag',
+  prefectTag: '--prefect-tag',
+  uiTag: '--ui-tag',
+  tenant: '--tenant',
+  tenantName: '--tenant-name',
+  tenantSlug: '--tenant-slug',
+  imagePullSecrets: '--image-pull-secret',
+  valuesFiles: '--values',
+  set: '--set',
+};
+
+export const defaults = {
+  namespace: 'prefect',
+  release: 'prefect-server',
+  repoUrl: 'https://prefecthq.github.io/server/',
+  dbSize: '8Gi',
+  dbPort: 5432,
+  dbName: 'prefect',
+  dbUser: 'prefect',
+  tenantName: 'default',
+  tenantSlug: 'default',
+  /** connect forwards the API here, so the UI's browser finds it at the same address */
+  portForwardApiUrl: 'http://localhost:4200/graphql',
+} as const;
+
+function check<K extends keyof InstallAnswers>(
+  key: K,
+  value: string | undefined,
+  rule: rules.Rule,
+): void {
+  if (value === undefined) return;
+  const problem = rule(value);
+  if (problem !== undefined) throw new InputError(`${flagOf[key]}: ${problem}`);
+}
+
+function required<K extends keyof InstallAnswers>(
+  answers: InstallAnswers,
+  key: K,
+  why: string,
+): NonNullable<InstallAnswers[K]> {
+  const value = answers[key];
+  if (value === undefined || value === '') {
+    throw new InputError(
+      `${flagOf[key]} is required ${why}.`,
+      'Pass it, or run without --yes in a terminal to be asked.',
+    );
+  }
+  return value as NonNullable<InstallAnswers[K]>;
+}
+
+/** Keys whose values are passwords: refused in --set, where they would show in helm's argv. */
+const secretKeyPattern = /password|secret(?!Name)|token/i;
+
+/** The browser-facing API URL for an exposure, or undefined when only the user can know it. */
+export function deriveApiUrl(exposure: ExposurePlan): string | undefined {
+  switch (exposure.mode) {
+    case 'port-forward':
+      return defaults.portForwardApiUrl;
+    case 'ingress':
+      return `${exposure.tlsSecret ? 'https' : 'http'}://${exposure.apiHost}/graphql`;
+    case 'loadbalancer':
+      // The address is only known once the cloud has provisioned it.
+      return undefined;
+  }
+}
+
+function buildDatabase(answers: InstallAnswers, release: string): DatabasePlan {
+  const mode = answers.database ?? 'bundled';
+  if (mode === 'bundled') {
+    for (const key of ['dbHost', 'dbExistingSecret', 'dbPassword'] as const) {
+      if (answers[key] !== undefined) {
+        throw new InputError(
+          `${flagOf[key]} is for an external database; add --database external or leave it out.`,
+        );
+      }
+    }
+    check('dbSize', answers.dbSize, rules.quantity('Database volume size'));
+    check('dbStorageClass', answers.dbStorageClass, rules.dns1123Subdomain('StorageClass'));
+    const persistent = answers.dbPersistence ?? false;
+    if (!persistent && (answers.dbSize !== undefined || answers.dbStorageClass !== undefined)) {
+      throw new InputError(
+        '--db-size and --db-storage-class need --db-persistence (a volume for the database).',
+      );
+    }
+    return {
+      mode,
+      persistence: persistent
+        ? {
+            enabled: true,
+            size: answers.dbSize ?? defaults.dbSize,
+            storageClass: answers.dbStorageClass,
+          }
+        : { enabled: false },
+    };
+  }
+  const host = required(answers, 'dbHost', 'with --database external');
+  check('dbHost', host, rules.databaseHost);
+  check('dbName', answers.dbName, rules.postgresIdentifier('Database name'));
+  check('dbUser', answers.dbUser, rules.postgresIdentifier('Database user'));
+  check('dbExistingSecret', answers.dbExistingSecret, rules.dns1123Subdomain('Secret name'));
+  if (
+    answers.dbPersistence !== undefined ||
+    answers.dbSize !== undefined ||
+    answers.dbStorageClass !== undefined
+  ) {
+    throw new InputError(
+      '--db-persistence, --db-size and --db-storage-class are for the bundled database.',
+    );
+  }
+  if (answers.dbExistingSecret !== undefined && answers.dbPassword !== undefined) {
+    throw new InputError('Give either --db-existing-secret or --db-password-stdin, not both.');
+  }
+  let password: Exclude<DatabasePassword, { source: 'generated-by-chart' }>;
+  if (answers.dbExistingSecret !== undefined) {
+    password = { source: 'existing-secret', secretName: answers.dbExistingSecret };
+  } else if (answers.dbPassword !== undefined) {
+    password = {
+      source: 'new-secret',
+      secretName: `${release}-postgresql-external`,
+      value: answers.dbPassword,
+    };
+  } else {
+    throw new InputError(
+      'An external database needs its password: --db-existing-secret NAME (a Secret holding it) or --db-password-stdin.',
+      'Passwords are never taken as a flag value: they would be visible to every user of this machine in `ps`.',
+    );
+  }
+  return {
+    mode,
+    host,
+    port: answers.dbPort ?? defaults.dbPort,
+    database: answers.dbName ?? defaults.dbName,
+    user: answers.dbUser ?? defaults.dbUser,
+    password,
+  };
+}
+
+function buildExposure(answers: InstallAnswers): ExposurePlan {
+  const mode = answers.expose ?? 'port-forward';
+  const ingressOnly = ['ingressClass', 'apiHost', 'uiHost', 'tlsSecret'] as const;
+  if (mode !== 'ingress') {
+    for (const key of ingressOnly) {
+      if (answers[key] !== undefined)
+        throw new InputError(`${flagOf[key]} needs --expose ingress.`);
+    }
+    return { mode };
+  }
+  const apiHost = required(answers, 'apiHost', 'with --expose ingress');
+  const uiHost = required(answers, 'uiHost', 'with --expose ingress');
+  check('apiHost', apiHost, rules.hostName);
+  check('uiHost', uiHost, rules.hostName);
+  check('ingressClass', answers.ingressClass, rules.dns1123Subdomain('IngressClass'));
+  check('tlsSecret', answers.tlsSecret, rules.dns1123Subdomain('TLS Secret name'));
+  return {
+    mode,
+    ingressClass: answers.ingressClass,
+    apiHost,
+    uiHost,
+    tlsSecret: answers.tlsSecret,
+  };
+}
+
+/** Validates answers and fills in defaults. Throws InputError (exit 2) naming the flag to fix. */
+export function buildPlan(answers: InstallAnswers): InstallPlan {
+  const namespace = answers.namespace ?? defaults.namespace;
+  check('namespace', namespace, rules.namespaceName);
+  const release = answers.release ?? defaults.release;
+  check('release', release, rules.releaseName);
+
+  const chartSource = answers.chartSource ?? 'bundled';
+  if (chartSource === 'bundled') {
+    for (const key of ['chartVersion', 'verify', 'keyring', 'signingKey'] as const) {
+      if (answers[key] !== undefined && answers[key] !== false) {
+        throw new InputError(`${flagOf[key]} is for released charts; add --chart-source repo.`);
+      }
+    }
+  }
+  check('repoUrl', answers.repoUrl, rules.httpUrl);
+  check('chartVersion', answers.chartVersion, rules.chartVersion);
+
+  const database = buildDatabase(answers, release);
+
+  const agentEnabled = answers.agent ?? false;
+  const jobKeys = ['jobCpuRequest', 'jobCpuLimit', 'jobMemoryRequest', 'jobMemoryLimit'] as const;
+  if (!agentEnabled) {
+    for (const key of [...jobKeys, 'agentLabels'] as const) {
+      if (answers[key] !== undefined) throw new InputError(`${flagOf[key]} needs --agent.`);
+    }
+  }
+  for (const key of jobKeys) check(key, answers[key], rules.quantity('Job resource'));
+  for (const label of answers.agentLabels ?? []) check('agentLabels', label, rules.prefectLabel);
+
+  const exposure = buildExposure(answers);
+  if (answers.apiUrl !== undefined) check('apiUrl', answers.apiUrl, rules.httpUrl);
+  const apiUrl = answers.apiUrl ?? deriveApiUrl(exposure);
+  if (apiUrl === undefined) {
+    throw new InputError(
+      '--api-url is required with --expose loadbalancer: the URL at which browsers will reach the API, e.g. http://prefect-api.example.com:4200/graphql.',
+      'Point a DNS name at the load balancer once it has an address, or use --expose ingress to have it derived.',
+    );
+  }
+
+  check('serverTag', answers.serverTag, rules.imageTag);
+  check('prefectTag', answers.prefectTag, rules.imageTag);
+  check('uiTag', answers.uiTag, rules.imageTag);
+
+  const createTenant = answers.tenant ?? true;
+  check('tenantName', answers.tenantName, rules.tenantName);
+  check('tenantSlug', answers.tenantSlug, rules.tenantSlug);
+
+  for (const name of answers.imagePullSecrets ?? [])
+    check('imagePullSecrets', name, rules.dns1123Subdomain('Image pull Secret'));
+  for (const entry of answers.set ?? []) {
+    const key = entry.split('=')[0] ?? '';
+    if (!entry.includes('=') || key === '')
+      throw new InputError(`--set "${entry}" must have the form key=value.`);
+    if (secretKeyPattern.test(key)) {
+      throw new InputError(
+        `--set ${key}=... would put a secret on helm's command line, where every user of this machine can read it.`,
+        'Put it in a values file (-f FILE, mode 0600), or use --db-existing-secret / --db-password-stdin.',
+      );
+    }
+  }
+
+  return {
+    cluster: { context: answers.context, kubeconfig: answers.kubeconfig },
+    namespace,
+    createNamespace: answers.createNamespace ?? false,
+    release,
+    chart:
+      chartSource === 'bundled'
+        ? { source: 'bundled' }
+        : {
+            source: 'repo',
+            repoUrl: answers.repoUrl ?? defaults.repoUrl,
+            version: answers.chartVersion,
+            verify: answers.verify ?? false,
+            keyring: answers.keyring,
+            signingKey: answers.signingKey,
+          },
+    database,
+    agent: agentEnabled
+      ? {
+          enabled: true,
+          labels: answers.agentLabels ?? [],
+          job: {
+            cpuRequest: answers.jobCpuRequest,
+            cpuLimit: answers.jobCpuLimit,
+            memoryRequest: answers.jobMemoryRequest,
+            memoryLimit: answers.jobMemoryLimit,
+          },
+        }
+      : { enabled: false },
+    exposure,
+    apiUrl,
+    versions: { server: answers.serverTag, prefect: answers.prefectTag, ui: answers.uiTag },
+    tenant: createTenant
+      ? {
+          create: true,
+          name: answers.tenantName ?? defaults.tenantName,
+          slug: answers.tenantSlug ?? defaults.tenantSlug,
+        }
+      : { create: false },
+    imagePullSecrets: answers.imagePullSecrets ?? [],
+    extra: { valuesFiles: answers.valuesFiles ?? [], set: answers.set ?? [] },
+  };
+}
