@@ -1,0 +1,249 @@
+// The install wizard: asks, in the order a person thinks about it, for every answer the flags left
+// open, and refuses a bad answer at its own prompt with the same rule buildPlan would apply. It
+// learns about the cluster only through WizardContext, so it never runs helm or kubectl itself.
+
+import { InputError } from '../errors.js';
+import { defaults, type InstallAnswers } from '../plan/install-plan.js';
+import * as rules from '../plan/rules.js';
+import { askDatabase } from './database-questions.js';
+import { askExposure } from './exposure-questions.js';
+import {
+  eachOf,
+  firstLine,
+  optional,
+  Prompter,
+  refuse,
+  splitList,
+  type WizardIO,
+} from './prompter.js';
+import type { ClusterFacts, WizardContext } from './wizard-context.js';
+
+/** `given` completed with an answer for everything the flags did not set; given answers stand. */
+export async function askInstallAnswers(
+  given: InstallAnswers,
+  ctx: WizardContext,
+  io?: WizardIO,
+): Promise<InstallAnswers> {
+  const p = new Prompter(io);
+  const a: InstallAnswers = { ...given };
+  await askContext(p, a, ctx);
+  // Loaded while the user types a namespace; awaited once it is needed.
+  const loading = ctx.loadFacts(a.context);
+  loading.catch(() => {});
+  await askNamespace(p, a, given, loading);
+  const facts = await loading;
+  await askRelease(p, a);
+  await askChart(p, a, ctx);
+  await askDatabase(p, a, ctx, facts);
+  await askAgent(p, a);
+  await askExposure(p, a, facts);
+  await askVersions(p, a, ctx);
+  await askTenant(p, a);
+  await askImagePullSecrets(p, a);
+  return a;
+}
+
+async function askContext(p: Prompter, a: InstallAnswers, ctx: WizardContext): Promise<void> {
+  if (a.context !== undefined) return;
+  const { names, current } = ctx.contexts;
+  if (names.length <= 1) {
+    // One context is no choice, and none means kubectl's own default applies.
+    a.context = names[0];
+    return;
+  }
+  a.context = await p.select({
+    message: 'Kubernetes context',
+    choices: names.map((name) => ({
+      value: name,
+      name: name === current ? `${name} (current)` : name,
+    })),
+    ...(current !== undefined && names.includes(current) && { default: current }),
+  });
+}
+
+async function askNamespace(
+  p: Prompter,
+  a: InstallAnswers,
+  given: InstallAnswers,
+  loading: Promise<ClusterFacts>,
+): Promise<void> {
+  for (;;) {
+    a.namespace ??= await p.input({
+      message: 'Namespace to install into',
+      default: defaults.namespace,
+      validate: refuse(rules.namespaceName),
+    });
+    const { namespaces } = await loading;
+    if (namespaces.includes(a.namespace) || a.createNamespace === true) return;
+    const create =
+      given.createNamespace !== false &&
+      (await p.confirm({
+        message: `Namespace ${a.namespace} does not exist. Create it?`,
+        default: true,
+      }));
+    if (create) {
+      a.createNamespace = true;
+      return;
+    }
+    if (given.namespace !== undefined) {
+      throw new InputError(
+        `Namespace ${a.namespace} does not exist, and it is not to be created.`,
+        'Add --create-namespace, or choose an existing namespace with --namespace.',
+      );
+    }
+    p.say(`Namespace ${a.namespace} will not be created: choose another.`);
+    a.namespace = undefined;
+  }
+}
+
+async function askRelease(p: Prompter, a: InstallAnswers): Promise<void> {
+  a.release ??= await p.input({
+    message: 'Release name',
+    default: defaults.release,
+    validate: refuse(rules.releaseName),
+  });
+}
+
+async function askChart(p: Prompter, a: InstallAnswers, ctx: WizardContext): Promise<void> {
+  // Flags about released charts answer the question; buildPlan refuses them with the bundled one.
+  const repoOnly = [a.chartVersion, a.repoUrl, a.keyring, a.signingKey];
+  if (a.chartSource === undefined && (a.verify === true || repoOnly.some((v) => v !== undefined)))
+    a.chartSource = 'repo';
+  a.chartSource ??= await p.select({
+    message: 'Chart',
+    choices: [
+      {
+        value: 'bundled' as const,
+        name: 'bundled — the chart shipped with this CLI, works offline',
+      },
+      { value: 'repo' as const, name: 'repo — a released version from the prefecthq repository' },
+    ],
+    default: 'bundled',
+  });
+  if (a.chartSource !== 'repo') return;
+  a.repoUrl ??= await p.input({
+    message: 'Chart repository URL',
+    default: defaults.repoUrl,
+    validate: refuse(rules.httpUrl),
+  });
+  a.chartVersion ??= await askChartVersion(p, ctx, a.repoUrl);
+}
+
+async function askChartVersion(p: Prompter, ctx: WizardContext, repoUrl: string): Promise<string> {
+  let versions: string[] = [];
+  try {
+    versions = await ctx.listRepoVersions(repoUrl);
+    if (versions.length === 0) p.warn(`${repoUrl} lists no versions of the chart.`);
+  } catch (error) {
+    p.warn(`Could not list the chart versions in ${repoUrl}: ${firstLine(error)}`);
+  }
+  if (versions.length === 0) {
+    return p.input({
+      message: 'Chart version (e.g. 2022.09.23)',
+      validate: refuse(rules.chartVersion),
+    });
+  }
+  return p.select({
+    message: 'Chart version',
+    choices: versions.map((version, index) => ({
+      value: version,
+      name: index === 0 ? `${version} (newest)` : version,
+    })),
+    default: versions[0],
+  });
+}
+
+async function askAgent(p: Prompter, a: InstallAnswers): Promise<void> {
+  const jobKeys = ['jobCpuRequest', 'jobCpuLimit', 'jobMemoryRequest', 'jobMemoryLimit'] as const;
+  const jobGiven = jobKeys.some((key) => a[key] !== undefined);
+  a.agent ??=
+    jobGiven ||
+    a.agentLabels !== undefined ||
+    (await p.confirm({ message: 'Deploy the Prefect Kubernetes agent?', default: false }));
+  if (!a.agent) return;
+  if (a.agentLabels === undefined) {
+    a.agentLabels = splitList(
+      await p.input({
+        message: 'Prefect labels of the agent (comma-separated, blank: none)',
+        validate: refuse(eachOf(rules.prefectLabel)),
+      }),
+    );
+  }
+  // Job resources given as flags are a complete answer: the rest stay unset on purpose.
+  if (jobGiven) return;
+  if (!(await p.confirm({ message: 'Set CPU/memory for flow-run jobs?', default: false }))) return;
+  const questions = [
+    ['jobCpuRequest', 'CPU request of each flow-run job (e.g. 500m, blank: none)'],
+    ['jobCpuLimit', 'CPU limit of each flow-run job (e.g. 2, blank: none)'],
+    ['jobMemoryRequest', 'Memory request of each flow-run job (e.g. 512Mi, blank: none)'],
+    ['jobMemoryLimit', 'Memory limit of each flow-run job (e.g. 2Gi, blank: none)'],
+  ] as const;
+  for (const [key, message] of questions) {
+    const value = await p.input({
+      message,
+      validate: refuse(optional(rules.quantity('Job resource'))),
+    });
+    if (value !== '') a[key] = value;
+  }
+}
+
+async function askVersions(p: Prompter, a: InstallAnswers, ctx: WizardContext): Promise<void> {
+  // A tag given as a flag is a deliberate choice of versions; the others keep the chart's.
+  if (a.serverTag !== undefined || a.prefectTag !== undefined || a.uiTag !== undefined) return;
+  const chart = ctx.chartDefaults;
+  const useChart = await p.confirm({
+    message: `Use the chart's image versions (server ${chart.serverTag}, Prefect Core ${chart.prefectTag}, UI ${chart.uiTag})?`,
+    default: true,
+  });
+  if (useChart) return;
+  const questions = [
+    ['serverTag', 'Server image tag (apollo, graphql, towel)', chart.serverTag],
+    ['prefectTag', 'Prefect Core image tag (agent, tenant job)', chart.prefectTag],
+    ['uiTag', 'UI image tag', chart.uiTag],
+  ] as const;
+  for (const [key, message, chartTag] of questions) {
+    const tag = await p.input({ message, default: chartTag, validate: refuse(rules.imageTag) });
+    // Only a real change is recorded, so a later chart upgrade still brings its own tags.
+    if (tag !== chartTag) a[key] = tag;
+  }
+}
+
+async function askTenant(p: Prompter, a: InstallAnswers): Promise<void> {
+  a.tenant ??=
+    a.tenantName !== undefined ||
+    a.tenantSlug !== undefined ||
+    (await p.confirm({
+      message: 'Create a tenant at install? (the UI and agents need one)',
+      default: true,
+    }));
+  if (!a.tenant) return;
+  a.tenantName ??= await p.input({
+    message: 'Tenant name',
+    default: defaults.tenantName,
+    validate: refuse(rules.tenantName),
+  });
+  a.tenantSlug ??= await p.input({
+    message: 'Tenant slug',
+    default: slugOf(a.tenantName),
+    validate: refuse(rules.tenantSlug),
+  });
+}
+
+/** A slug the API accepts, derived from the name so that "Data Team" offers "data-team". */
+export function slugOf(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return rules.tenantSlug(slug) === undefined ? slug : defaults.tenantSlug;
+}
+
+async function askImagePullSecrets(p: Prompter, a: InstallAnswers): Promise<void> {
+  if (a.imagePullSecrets !== undefined) return;
+  a.imagePullSecrets = splitList(
+    await p.input({
+      message: 'Image pull Secrets (comma-separated, blank: none)',
+      validate: refuse(eachOf(rules.dns1123Subdomain('Image pull Secret'))),
+    }),
+  );
+}
