@@ -301,6 +301,9 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
         '--cluster-signing-cert-file=ca.crt',
         '--cluster-signing-key-file=ca.key',
         '--use-service-account-credentials=true',
+        // kwok's heartbeats can lag on a loaded 2-core machine; a node judged NotReady gets all
+        // its pods marked unready for good (kwok only plays a pod's start once), so be patient.
+        '--node-monitor-grace-period=1h',
         '--leader-elect=false',
         '--profiling=false',
       ],

@@ -29,6 +29,18 @@ describe.each(helms())('chart/ with $label', (h) => {
     await ns.remove();
   });
 
+  const passwordSecret = async () =>
+    (
+      await kubectlJson<{ data: Record<string, string> }>([
+        'get',
+        'secret',
+        `${release}-postgresql`,
+        '-n',
+        ns.name,
+      ])
+    ).data;
+  let firstPassword: Record<string, string>;
+
   const deployments = async () =>
     (
       await kubectlJson<{ items: Deployment[] }>([
@@ -72,6 +84,10 @@ describe.each(helms())('chart/ with $label', (h) => {
       ns.name,
     ]);
     expect(statefulSet.status.readyReplicas).toBe(1);
+    firstPassword = await passwordSecret();
+    expect(
+      Buffer.from(firstPassword['postgres-password'] as string, 'base64').length,
+    ).toBeGreaterThanOrEqual(16);
   });
 
   it('lets the agent ServiceAccount manage Jobs and nothing it should not', async () => {
@@ -116,6 +132,8 @@ describe.each(helms())('chart/ with $label', (h) => {
       '--set',
       'uiVersionTag=2022.09.01',
     ]);
+    // lookup found the generated password: the upgrade keeps it byte for byte
+    expect(await passwordSecret()).toEqual(firstPassword);
     const ui = (await deployments()).find((d) => d.metadata.name === `${release}-ui`) as Deployment;
     expect(ui.spec.template.spec.containers[0]?.image).toMatch(/:2022\.09\.01$/);
 
@@ -138,5 +156,11 @@ describe.each(helms())('chart/ with $label', (h) => {
     expect(secret.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
     const list = await helm(h.path, ['list', '-n', ns.name, '-q']);
     expect(String(list.stdout).trim()).toBe('');
+  });
+
+  it('reinstalls the same release name with the kept password, so a kept volume still opens', async () => {
+    await helm(h.path, ['install', release, chart, '-n', ns.name, '--wait', '--timeout', '3m']);
+    expect(await passwordSecret()).toEqual(firstPassword);
+    await helm(h.path, ['uninstall', release, '-n', ns.name, '--wait']);
   });
 });
