@@ -70,6 +70,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       // --help and --version end here with code 0; every parse error is bad input.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
     }
+    // Ctrl-C at a prompt: inquirer says so with ExitPromptError; nothing was changed yet.
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      process.stderr.write('Interrupted at a prompt; nothing was changed.\n');
+      return ExitCode.interrupted;
+    }
     const debug = argv.includes('--debug');
     printError(error, debug);
     return error instanceof UserError ? error.exitCode : ExitCode.failure;

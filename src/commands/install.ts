@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { createOutput } from '../ui/output.js';
+import { answersFromFlags, type PlanFlags } from './answers-from-flags.js';
 import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-options.js';
+
+interface InstallFlags extends PlanFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  timeout: string;
+  adopt?: boolean;
+  outputValues?: string;
+}
 
 export function defineInstall(program: Command): void {
   const command = program
@@ -23,5 +32,18 @@ Examples:
   $ prefect-server install -n prefect --create-namespace --agent --expose port-forward --yes
   $ prefect-server install -n prefect --database external --db-host pg.internal --db-existing-secret prefect-db --dry-run`,
     )
-    .action(() => notBuiltYet('install'));
+    .action(async (flags: InstallFlags) => {
+      const { runInstall } = await import('../install/run-install.js');
+      await runInstall(
+        await answersFromFlags(flags),
+        {
+          yes: flags.yes ?? false,
+          dryRun: flags.dryRun ?? false,
+          timeout: flags.timeout,
+          adopt: flags.adopt ?? false,
+          outputValues: flags.outputValues,
+        },
+        createOutput(),
+      );
+    });
 }

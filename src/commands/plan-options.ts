@@ -26,7 +26,7 @@ export function addClusterOptions(command: Command): Command {
     .option('--context <name>', 'kube context to use (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('-n, --namespace <name>', 'namespace of the release')
-    .option('--release <name>', 'Helm release name', 'prefect-server');
+    .option('--release <name>', 'Helm release name (default: prefect-server)');
 }
 
 /**
@@ -36,9 +36,10 @@ export function addClusterOptions(command: Command): Command {
 export function addPlanOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--chart-source <source>', 'chart to install')
-        .choices(['bundled', 'repo'])
-        .default('bundled'),
+      new Option('--chart-source <source>', 'chart to install (default: bundled)').choices([
+        'bundled',
+        'repo',
+      ]),
     )
     .option(
       '--chart-version <version>',
@@ -46,8 +47,7 @@ export function addPlanOptions(command: Command): Command {
     )
     .option(
       '--repo-url <url>',
-      'Helm repository of released charts',
-      'https://prefecthq.github.io/server/',
+      'Helm repository of released charts (default: https://prefecthq.github.io/server/)',
     )
     .option('--verify', 'verify the chart signature (released charts)')
     .option(
@@ -96,8 +96,8 @@ export function addPlanOptions(command: Command): Command {
     .option('--ui-tag <tag>', 'image tag of the UI')
     .option('--tenant', 'create a tenant at install')
     .option('--no-tenant', 'do not create a tenant')
-    .option('--tenant-name <name>', 'tenant name', 'default')
-    .option('--tenant-slug <slug>', 'tenant slug', 'default')
+    .option('--tenant-name <name>', 'tenant name (default: default)')
+    .option('--tenant-slug <slug>', 'tenant slug (default: default)')
     .option('--image-pull-secret <name>', 'image pull Secret (repeatable)', collect)
     .option('-f, --values <file>', 'extra values file applied on top (repeatable)', collect)
     .option('--set <key=value>', 'extra value applied on top (repeatable)', collect);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { buildPlan } from '../plan/install-plan.js';
+import { renderValues, valuesToYaml } from '../values/render-values.js';
+import { answersFromFlags, type PlanFlags } from './answers-from-flags.js';
 import { addPlanOptions } from './plan-options.js';
 
 export function defineValues(program: Command): void {
@@ -16,5 +18,9 @@ Examples:
   $ prefect-server values --yes --agent > my-values.yaml
   $ prefect-server values --yes --expose ingress --api-host api.example.com --ui-host ui.example.com`,
     )
-    .action(() => notBuiltYet('values'));
+    .action(async (flags: PlanFlags) => {
+      // Flags only: the output is meant for a file or a pipe, so nothing is prompted.
+      const plan = buildPlan(await answersFromFlags(flags));
+      process.stdout.write(valuesToYaml(renderValues(plan)));
+    });
 }

@@ -48,7 +48,9 @@ export class Helm {
 
   static async create(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env): Promise<Helm> {
     const binary = await locateTool('helm', env);
-    const version = (await runTool('helm', binary, ['version', '--template', '{{.Version}}'])).stdout.trim();
+    const version = (
+      await runTool('helm', binary, ['version', '--template', '{{.Version}}'])
+    ).stdout.trim();
     const major = Number(version.match(/^v(\d+)\./)?.[1] ?? Number.NaN);
     return new Helm(binary, major, version, target);
   }
@@ -72,7 +74,8 @@ export class Helm {
     for (const file of request.valuesFiles) args.push('--values', file);
     if (request.wait) args.push('--wait');
     args.push('--timeout', request.timeout);
-    if (request.rollbackOnFailure) args.push(this.majorVersion >= 4 ? '--rollback-on-failure' : '--atomic');
+    if (request.rollbackOnFailure)
+      args.push(this.majorVersion >= 4 ? '--rollback-on-failure' : '--atomic');
     if (request.verify) args.push('--verify', '--keyring', request.verify.keyring);
     if (request.createNamespace) args.push('--create-namespace');
     if (request.dryRun) args.push('--dry-run=server');
@@ -87,16 +90,21 @@ export class Helm {
   }
 
   async history(release: string, namespace: string): Promise<HelmHistoryEntry[]> {
-    const result = await this.run(['history', release, '--namespace', namespace, '--output', 'json'], {
-      allowFailure: true,
-    });
+    const result = await this.run(
+      ['history', release, '--namespace', namespace, '--output', 'json'],
+      {
+        allowFailure: true,
+      },
+    );
     if (result.exitCode !== 0) return [];
     return JSON.parse(result.stdout) as HelmHistoryEntry[];
   }
 
   /** User-supplied values of a release (what install or the last upgrade was given). */
   async userValues(release: string, namespace: string): Promise<Record<string, unknown>> {
-    const out = (await this.run(['get', 'values', release, '--namespace', namespace, '--output', 'json'])).stdout;
+    const out = (
+      await this.run(['get', 'values', release, '--namespace', namespace, '--output', 'json'])
+    ).stdout;
     return (JSON.parse(out) ?? {}) as Record<string, unknown>;
   }
 }

@@ -18,8 +18,16 @@ export class Kubectl {
     private readonly target: ClusterTarget,
   ) {}
 
-  static async create(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env): Promise<Kubectl> {
+  static async create(
+    target: ClusterTarget,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<Kubectl> {
     return new Kubectl(await locateTool('kubectl', env), target);
+  }
+
+  /** The same kubectl pointed at another context (the wizard asks for one before anything else). */
+  withContext(context: string | undefined): Kubectl {
+    return new Kubectl(this.binary, { ...this.target, context });
   }
 
   private globalArgs(): string[] {
@@ -39,17 +47,28 @@ export class Kubectl {
   }
 
   /** `kubectl auth can-i`: true for "yes"; a "no" is an answer, not an error. */
-  async canI(verb: string, resource: string, namespace: string | undefined, timeoutMs = 10_000): Promise<boolean> {
+  async canI(
+    verb: string,
+    resource: string,
+    namespace: string | undefined,
+    timeoutMs = 10_000,
+  ): Promise<boolean> {
     const args = ['auth', 'can-i', verb, resource];
     if (namespace) args.push('--namespace', namespace);
     const result = await this.run(args, { allowFailure: true, timeoutMs });
     if (result.stdout.trim() === 'yes') return true;
     if (result.stdout.trim() === 'no') return false;
-    throw new Error(result.stderr.trim() || `kubectl auth can-i ${verb} ${resource} gave no answer`);
+    throw new Error(
+      result.stderr.trim() || `kubectl auth can-i ${verb} ${resource} gave no answer`,
+    );
   }
 
   /** Applies manifests given on stdin, so a Secret's data never appears in argv. */
-  apply(manifest: string, namespace: string | undefined, options: RunOptions = {}): Promise<ToolResult> {
+  apply(
+    manifest: string,
+    namespace: string | undefined,
+    options: RunOptions = {},
+  ): Promise<ToolResult> {
     const args = ['apply', '-f', '-'];
     if (namespace) args.push('--namespace', namespace);
     return this.run(args, { ...options, input: manifest });
@@ -57,7 +76,9 @@ export class Kubectl {
 
   /** The contexts of the kubeconfig and which one is current. */
   async contexts(): Promise<{ names: string[]; current: string | undefined }> {
-    const names = (await this.run(['config', 'get-contexts', '-o', 'name'], { allowFailure: true })).stdout
+    const names = (
+      await this.run(['config', 'get-contexts', '-o', 'name'], { allowFailure: true })
+    ).stdout
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);

@@ -16,6 +16,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** What the child gets when `signal` aborts (helm handles SIGINT by stopping cleanly). */
+  killSignal?: NodeJS.Signals;
 }
 
 /** A tool exited non-zero: carries its stderr so the caller can explain it in plain words. */
@@ -26,7 +28,8 @@ export class ToolError extends UserError {
   readonly toolExitCode: number;
 
   constructor(tool: string, args: readonly string[], result: ToolResult, hint?: string) {
-    const firstLine = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
+    const firstLine =
+      result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
     super(`${tool} failed: ${firstLine.replace(/^Error: /, '')}`, { hint });
     this.name = 'ToolError';
     this.tool = tool;
@@ -59,17 +62,29 @@ export async function runTool(
     reject: false,
     env: options.env,
     cancelSignal: options.signal,
+    killSignal: options.killSignal ?? 'SIGTERM',
+    forceKillAfterDelay: 15_000,
     stripFinalNewline: false,
   });
   if (child.timedOut) {
-    throw new UserError(`${name} did not answer within ${Math.round((options.timeoutMs ?? 0) / 1000)} s.`, {
-      hint: `Check that the cluster is reachable: ${name === 'helm' ? 'kubectl cluster-info' : `${name} cluster-info`}`,
-    });
+    throw new UserError(
+      `${name} did not answer within ${Math.round((options.timeoutMs ?? 0) / 1000)} s.`,
+      {
+        hint: `Check that the cluster is reachable: ${name === 'helm' ? 'kubectl cluster-info' : `${name} cluster-info`}`,
+      },
+    );
+  }
+  if (child.isCanceled) {
+    throw new UserError(`${name} was interrupted.`, { exitCode: 130 });
   }
   if (child.failed && child.exitCode === undefined) {
     throw new UserError(`${name} could not be started (${binary}): ${child.shortMessage}`);
   }
-  const result = { stdout: String(child.stdout), stderr: String(child.stderr), exitCode: child.exitCode ?? 1 };
+  const result = {
+    stdout: String(child.stdout),
+    stderr: String(child.stderr),
+    exitCode: child.exitCode ?? 1,
+  };
   if (result.exitCode !== 0 && !options.allowFailure) throw new ToolError(name, args, result);
   return result;
 }

@@ -1,0 +1,294 @@
+// Install's preflight: everything that would make `helm install` fail half-way, checked before
+// anything is created. The reachability check runs first (nothing else can answer without it);
+// the rest run concurrently.
+import type { InstallPlan } from '../plan/install-plan.js';
+import type { Helm } from '../tools/helm.js';
+import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import { passwordSecretKey, valuesEraFor } from '../values/values-era.js';
+import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from './check.js';
+
+export interface PreflightContext {
+  plan: InstallPlan;
+  kubectl: Kubectl;
+  helm: Helm;
+  /** --adopt: an existing release of the same name is upgraded instead of refused */
+  adopt: boolean;
+}
+
+interface Named {
+  metadata: { name: string; annotations?: Record<string, string> };
+}
+
+const contextName = (plan: InstallPlan) => plan.cluster.context ?? 'the current context';
+
+export const clusterReachable: Check<PreflightContext> = {
+  id: 'cluster-reachable',
+  category: 'cluster',
+  title: 'the cluster answers',
+  async run({ kubectl, plan }) {
+    const result = await kubectl.run(['version', '--output', 'json'], {
+      allowFailure: true,
+      timeoutMs: 15_000,
+    });
+    const server =
+      result.exitCode === 0 ? JSON.parse(result.stdout).serverVersion?.gitVersion : undefined;
+    if (server) return pass(`Kubernetes ${server}`);
+    const reason = result.stderr.trim().split('\n').pop() ?? 'no answer';
+    return fail(
+      `cannot reach the cluster of ${contextName(plan)}: ${reason}`,
+      `Check it with: kubectl cluster-info${plan.cluster.context ? ` --context ${plan.cluster.context}` : ''}`,
+    );
+  },
+};
+
+const helmVersion: Check<PreflightContext> = {
+  id: 'helm-version',
+  category: 'tools',
+  title: 'helm is recent enough',
+  async run({ helm }) {
+    const [major, minor] = helm.version.replace(/^v/, '').split('.').map(Number);
+    if (major === 4 || (major === 3 && (minor ?? 0) >= 8)) return pass(`helm ${helm.version}`);
+    return fail(
+      `helm ${helm.version} is too old`,
+      'Install helm 3.8 or newer, or helm 4: https://helm.sh/docs/intro/install/',
+    );
+  },
+};
+
+const namespaceReady: Check<PreflightContext> = {
+  id: 'namespace',
+  category: 'cluster',
+  title: 'the namespace exists or may be created',
+  async run({ kubectl, plan }) {
+    const found = await kubectl.run(
+      ['get', 'namespace', plan.namespace, '--ignore-not-found', '--output', 'name'],
+      { timeoutMs: 15_000 },
+    );
+    if (found.stdout.trim() !== '') return pass(`namespace ${plan.namespace} exists`);
+    if (!plan.createNamespace) {
+      return fail(
+        `namespace ${plan.namespace} does not exist`,
+        'Add --create-namespace to create it, or choose another with --namespace.',
+        true,
+      );
+    }
+    if (await kubectl.canI('create', 'namespaces', undefined))
+      return pass(`namespace ${plan.namespace} will be created`);
+    return fail(
+      `you may not create namespace ${plan.namespace}`,
+      'Ask a cluster admin to create it, or choose an existing one with --namespace.',
+    );
+  },
+};
+
+/** Every kind the chart creates for this plan, as `kubectl auth can-i` resources. */
+export function resourcesTheChartCreates(plan: InstallPlan): string[] {
+  const kinds = ['deployments.apps', 'services', 'secrets', 'configmaps', 'serviceaccounts'];
+  if (plan.database.mode === 'bundled') kinds.push('statefulsets.apps');
+  if (plan.agent.enabled)
+    kinds.push('roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io');
+  if (plan.tenant.create) kinds.push('jobs.batch');
+  if (plan.exposure.mode === 'ingress') kinds.push('ingresses.networking.k8s.io');
+  return kinds;
+}
+
+const permissions: Check<PreflightContext> = {
+  id: 'permissions',
+  category: 'permissions',
+  title: 'you may create everything the chart creates',
+  async run({ kubectl, plan }) {
+    const namespaceExists =
+      (
+        await kubectl.run([
+          'get',
+          'namespace',
+          plan.namespace,
+          '--ignore-not-found',
+          '--output',
+          'name',
+        ])
+      ).stdout.trim() !== '';
+    // In a namespace that does not exist yet, RBAC can only be judged cluster-wide.
+    const scope = namespaceExists ? plan.namespace : undefined;
+    const resources = resourcesTheChartCreates(plan);
+    const answers = await Promise.all(
+      resources.map(async (r) => [r, await kubectl.canI('create', r, scope)] as const),
+    );
+    const denied = answers.filter(([, allowed]) => !allowed).map(([r]) => r);
+    if (denied.length === 0)
+      return pass(`may create ${resources.length} kinds of object in ${plan.namespace}`);
+    return fail(
+      `you may not create ${denied.join(', ')} in namespace ${plan.namespace}`,
+      `Ask a cluster admin for the "admin" role there: kubectl create rolebinding prefect-admin --clusterrole=admin --user=YOU -n ${plan.namespace}`,
+    );
+  },
+};
+
+const releaseNameFree: Check<PreflightContext> = {
+  id: 'release-name',
+  category: 'release',
+  title: 'the release name is free',
+  async run({ helm, plan, adopt }) {
+    const releases = await helm.list(plan.namespace).catch(() => []);
+    const existing = releases.find((r) => r.name === plan.release);
+    if (!existing) return pass(`no release named ${plan.release} in ${plan.namespace}`);
+    if (adopt)
+      return pass(`release ${plan.release} (${existing.status}) will be upgraded (--adopt)`);
+    return fail(
+      `release ${plan.release} already exists in ${plan.namespace} (status ${existing.status}, chart ${existing.chart})`,
+      `Change it with: prefect-server upgrade --release ${plan.release} -n ${plan.namespace}   (or pass --adopt, or choose another --release)`,
+      true,
+    );
+  },
+};
+
+function defaultOf(items: Named[]): string | undefined {
+  return items.find(
+    (i) =>
+      i.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ||
+      i.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true',
+  )?.metadata.name;
+}
+
+const storageClass: Check<PreflightContext> = {
+  id: 'storage-class',
+  category: 'cluster',
+  title: 'the database volume can be provisioned',
+  async run({ kubectl, plan }) {
+    if (plan.database.mode !== 'bundled' || !plan.database.persistence.enabled)
+      return pass('no volume needed');
+    const classes = (await kubectl.json<KubeList<Named>>(['get', 'storageclasses'])).items;
+    const wanted = plan.database.persistence.storageClass;
+    const names = classes.map((c) => c.metadata.name);
+    if (wanted) {
+      return names.includes(wanted)
+        ? pass(`StorageClass ${wanted} exists`)
+        : fail(
+            `StorageClass ${wanted} does not exist (the cluster has: ${names.join(', ') || 'none'})`,
+            'Choose one with --db-storage-class.',
+            true,
+          );
+    }
+    const fallback = defaultOf(classes);
+    return fallback
+      ? pass(`the default StorageClass ${fallback} will be used`)
+      : warn(
+          'the cluster has no default StorageClass: the volume claim may stay Pending',
+          'Name one with --db-storage-class.',
+        );
+  },
+};
+
+const ingressClass: Check<PreflightContext> = {
+  id: 'ingress-class',
+  category: 'cluster',
+  title: 'the IngressClass exists',
+  async run({ kubectl, plan }) {
+    if (plan.exposure.mode !== 'ingress') return pass('no Ingress');
+    const classes = (await kubectl.json<KubeList<Named>>(['get', 'ingressclasses'])).items;
+    const names = classes.map((c) => c.metadata.name);
+    const wanted = plan.exposure.ingressClass;
+    if (wanted) {
+      return names.includes(wanted)
+        ? pass(`IngressClass ${wanted} exists`)
+        : fail(
+            `IngressClass ${wanted} does not exist (the cluster has: ${names.join(', ') || 'none'})`,
+            'Choose one with --ingress-class, or install an ingress controller first.',
+            true,
+          );
+    }
+    const fallback = defaultOf(classes);
+    return fallback
+      ? pass(`the default IngressClass ${fallback} will be used`)
+      : warn(
+          'the cluster has no default IngressClass: nothing may serve the Ingresses',
+          'Name one with --ingress-class.',
+        );
+  },
+};
+
+const databaseSecret: Check<PreflightContext> = {
+  id: 'database-secret',
+  category: 'database',
+  title: 'the database password Secret holds the password',
+  async run({ kubectl, plan }) {
+    if (plan.database.mode !== 'external' || plan.database.password.source !== 'existing-secret') {
+      return pass('no existing Secret to check');
+    }
+    const name = plan.database.password.secretName;
+    const key = passwordSecretKey(valuesEraFor(plan.chart));
+    const found = await kubectl.run([
+      'get',
+      'secret',
+      name,
+      '--namespace',
+      plan.namespace,
+      '--ignore-not-found',
+      '--output',
+      'json',
+    ]);
+    if (found.stdout.trim() === '') {
+      return fail(
+        `Secret ${name} does not exist in ${plan.namespace}`,
+        `Create it without putting the password in your shell history: kubectl create secret generic ${name} -n ${plan.namespace} --from-file=${key}=/path/to/password-file`,
+        true,
+      );
+    }
+    const data = (JSON.parse(found.stdout) as { data?: Record<string, string> }).data ?? {};
+    if (!(key in data)) {
+      return fail(
+        `Secret ${name} has no key ${key} (it has: ${Object.keys(data).join(', ') || 'no keys'})`,
+        `The chart reads the password from the key ${key}; add it to the Secret.`,
+        true,
+      );
+    }
+    return pass(`Secret ${name} holds ${key}`);
+  },
+};
+
+const pullSecrets: Check<PreflightContext> = {
+  id: 'image-pull-secrets',
+  category: 'cluster',
+  title: 'image pull Secrets exist',
+  async run({ kubectl, plan }) {
+    if (plan.imagePullSecrets.length === 0) return pass('none used');
+    const missing: string[] = [];
+    for (const name of plan.imagePullSecrets) {
+      const found = await kubectl.run([
+        'get',
+        'secret',
+        name,
+        '--namespace',
+        plan.namespace,
+        '--ignore-not-found',
+        '--output',
+        'name',
+      ]);
+      if (found.stdout.trim() === '') missing.push(name);
+    }
+    return missing.length === 0
+      ? pass(`${plan.imagePullSecrets.length} found`)
+      : warn(
+          `image pull Secret ${missing.join(', ')} not found in ${plan.namespace}: pods may fail with ImagePullBackOff`,
+          'Create it with kubectl create secret docker-registry ...',
+        );
+  },
+};
+
+export const preflightChecks: Check<PreflightContext>[] = [
+  helmVersion,
+  namespaceReady,
+  permissions,
+  releaseNameFree,
+  storageClass,
+  ingressClass,
+  databaseSecret,
+  pullSecrets,
+];
+
+/** Reachability first, then everything else at once. */
+export async function runPreflight(context: PreflightContext): Promise<CheckOutcome[]> {
+  const [reachable] = await runChecks([clusterReachable], context);
+  if (!reachable || reachable.status === 'fail') return reachable ? [reachable] : [];
+  return [reachable, ...(await runChecks(preflightChecks, context))];
+}

@@ -1,0 +1,288 @@
+// install, end to end: answers -> plan -> values -> preflight -> (confirm) -> helm -> a report
+// the user can act on. Nothing touches the cluster before the plan is valid and preflight passed.
+import { copyFile } from 'node:fs/promises';
+import { runPreflight } from '../checks/preflight.js';
+import { ExitCode, UserError } from '../errors.js';
+import { buildPlan, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
+import { Helm } from '../tools/helm.js';
+import { Kubectl } from '../tools/kubectl.js';
+import { ToolError } from '../tools/run-tool.js';
+import type { Output } from '../ui/output.js';
+import { colors } from '../ui/output.js';
+import { renderValues, valuesToYaml } from '../values/render-values.js';
+import { chartArgs } from './chart-source.js';
+import { storeExternalDatabasePassword } from './database-secret.js';
+import { describePlan, nextSteps } from './describe-plan.js';
+import { PrivateDir } from './private-files.js';
+import { explainPods, fetchPods, fetchWorkloads, summarizeWorkloads } from './workload-status.js';
+
+export interface InstallOptions {
+  yes: boolean;
+  dryRun: boolean;
+  timeout: string;
+  adopt: boolean;
+  outputValues: string | undefined;
+}
+
+/** Prompts only when a person is there to answer: a TTY on both ends and no --yes. */
+export function canPrompt(options: { yes: boolean }): boolean {
+  return !options.yes && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
+}
+
+const unfinishedStates = new Set(['pending-install', 'failed']);
+
+/**
+ * A release left by an interrupted or failed first install (never deployed) is replaced by a
+ * re-run; anything that was ever deployed belongs to `upgrade`.
+ */
+async function unfinishedInstall(helm: Helm, plan: InstallPlan): Promise<string | undefined> {
+  const history = await helm.history(plan.release, plan.namespace);
+  if (history.length === 0) return undefined;
+  const everDeployed = history.some((h) => h.status === 'deployed' || h.status === 'superseded');
+  const last = history.at(-1);
+  return !everDeployed && last && unfinishedStates.has(last.status) ? last.status : undefined;
+}
+
+export async function runInstall(
+  given: InstallAnswers,
+  options: InstallOptions,
+  out: Output,
+): Promise<void> {
+  const target = { kubeconfig: given.kubeconfig, context: given.context };
+  const kubectl = await Kubectl.create(target);
+  let answers = given;
+  if (canPrompt(options)) {
+    const [{ askInstallAnswers }, { wizardContextFromCluster }] = await Promise.all([
+      import('../wizard/install-wizard.js'),
+      import('./wizard-context.js'),
+    ]);
+    answers = await askInstallAnswers(
+      given,
+      await wizardContextFromCluster(kubectl, (c) => kubectl.withContext(c)),
+    );
+  }
+  const plan = buildPlan(answers);
+  const k = kubectl.withContext(plan.cluster.context);
+  const helm = await Helm.create({
+    kubeconfig: plan.cluster.kubeconfig,
+    context: plan.cluster.context,
+  });
+  const valuesYaml = valuesToYaml(renderValues(plan));
+
+  const spinner = await out.spinner('Checking the cluster before changing anything');
+  const unfinished = await unfinishedInstall(helm, plan).catch(() => undefined);
+  const outcomes = await runPreflight({
+    plan,
+    kubectl: k,
+    helm,
+    adopt: options.adopt || unfinished !== undefined,
+  });
+  const failures = outcomes.filter((o) => o.status === 'fail');
+  if (failures.length > 0) {
+    spinner.fail('Preflight found problems; nothing was created.');
+    out.checks(outcomes.filter((o) => o.status !== 'pass'));
+    const badInput = failures.every((f) => f.badInput);
+    throw new UserError(
+      `${failures.length} preflight check${failures.length > 1 ? 's' : ''} failed; nothing was created.`,
+      {
+        exitCode: badInput ? ExitCode.badInput : ExitCode.failure,
+        hint: failures[0]?.hint,
+      },
+    );
+  }
+  spinner.succeed(`Preflight passed (${outcomes.length} checks)`);
+  for (const warning of outcomes.filter((o) => o.status === 'warn'))
+    out.warn(`${warning.title}: ${warning.message}`);
+
+  out.heading('Plan');
+  for (const line of describePlan(plan)) out.line(`  ${line}`);
+
+  const dir = await PrivateDir.create();
+  try {
+    const valuesFile = await dir.write('values.yaml', valuesYaml);
+    const { chart, extraArgs } = chartArgs(plan.chart);
+    const request = {
+      release: plan.release,
+      namespace: plan.namespace,
+      chart,
+      version: plan.chart.source === 'repo' ? plan.chart.version : undefined,
+      valuesFiles: [valuesFile, ...plan.extra.valuesFiles],
+      wait: true,
+      timeout: options.timeout,
+    };
+    const verb = options.adopt && !unfinished ? 'upgrade' : 'install';
+    const args = [
+      ...helm.applyArgs(verb, request),
+      ...extraArgs,
+      ...plan.extra.set.flatMap((s) => ['--set', s]),
+    ];
+
+    if (options.dryRun) {
+      out.heading('Values (they hold no password)');
+      out.line(valuesYaml.trimEnd());
+      out.heading('helm command');
+      out.line(
+        `  helm ${args.map((a) => (a === valuesFile ? '<values.yaml above>' : a)).join(' ')}`,
+      );
+      if (plan.database.mode === 'external' && plan.database.password.source === 'new-secret') {
+        out.line(
+          `  (before it, Secret ${plan.database.password.secretName} would be created with the password)`,
+        );
+      }
+      const check = await out.spinner(
+        'Asking the API server to validate every object (server-side dry run)',
+      );
+      const dryRunArgs = [...args.filter((a) => a !== '--wait'), '--dry-run=server'];
+      if (!(await namespaceExists(k, plan.namespace))) {
+        check.succeed(
+          'Skipped the server-side dry run: the namespace does not exist yet (it would be created).',
+        );
+      } else {
+        await helm.run(dryRunArgs, { timeoutMs: 120_000 });
+        check.succeed('The API server accepted every object.');
+      }
+      out.line(colors.dim('Dry run: nothing was changed.'));
+      return;
+    }
+
+    if (canPrompt(options)) {
+      const { confirm } = await import('@inquirer/prompts');
+      if (
+        !(await confirm({
+          message: `Install ${plan.release} into ${plan.namespace}?`,
+          default: true,
+        }))
+      ) {
+        out.line('Nothing was changed.');
+        return;
+      }
+    }
+
+    if (plan.createNamespace && !(await namespaceExists(k, plan.namespace))) {
+      await k.run(['create', 'namespace', plan.namespace]);
+      out.line(`${colors.green('✓')} created namespace ${plan.namespace}`);
+    }
+    if (unfinished) {
+      out.line(
+        `Replacing the unfinished install of ${plan.release} (${unfinished}); the database password Secret is kept.`,
+      );
+      await helm.run(['uninstall', plan.release, '--namespace', plan.namespace, '--wait'], {
+        timeoutMs: 300_000,
+      });
+    }
+    const secretName = await storeExternalDatabasePassword(plan, k);
+    if (secretName)
+      out.line(`${colors.green('✓')} stored the database password in Secret ${secretName}`);
+    if (options.outputValues) {
+      await copyFile(valuesFile, options.outputValues);
+      out.line(`${colors.green('✓')} values written to ${options.outputValues}`);
+    }
+
+    await installWithProgress(helm, k, args, plan, out);
+    out.heading(
+      `Prefect Server is installed: release ${plan.release} in namespace ${plan.namespace}`,
+    );
+    for (const line of nextSteps(plan)) out.line(`  ${line}`);
+  } finally {
+    await dir.remove();
+  }
+}
+
+async function namespaceExists(kubectl: Kubectl, namespace: string): Promise<boolean> {
+  const found = await kubectl.run([
+    'get',
+    'namespace',
+    namespace,
+    '--ignore-not-found',
+    '--output',
+    'name',
+  ]);
+  return found.stdout.trim() !== '';
+}
+
+/**
+ * Runs helm with --wait while showing which workloads are ready. Ctrl-C is passed to helm, and
+ * the user is told what state the release was left in and how to finish.
+ */
+async function installWithProgress(
+  helm: Helm,
+  kubectl: Kubectl,
+  args: string[],
+  plan: InstallPlan,
+  out: Output,
+): Promise<void> {
+  const spinner = await out.spinner(`helm is installing ${plan.release}`);
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      await new Promise((r) => setTimeout(r, 1500));
+      if (!polling) break;
+      const summary = await fetchWorkloads(kubectl, plan.namespace, plan.release).then(
+        summarizeWorkloads,
+        () => undefined,
+      );
+      if (summary && summary.ready.length + summary.waiting.length > 0) {
+        const total = summary.ready.length + summary.waiting.length;
+        spinner.update(
+          `${summary.ready.length}/${total} workloads ready${summary.waiting.length ? `; waiting for ${summary.waiting.join(', ')}` : ''}`,
+        );
+      }
+    }
+  })();
+  try {
+    await helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' });
+    spinner.succeed('All workloads are ready');
+  } catch (error) {
+    spinner.fail(interrupted ? 'Interrupted' : 'The install did not finish');
+    await reportFailure(helm, kubectl, plan, out, interrupted, error);
+  } finally {
+    polling = false;
+    await poll;
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+async function reportFailure(
+  helm: Helm,
+  kubectl: Kubectl,
+  plan: InstallPlan,
+  out: Output,
+  interrupted: boolean,
+  error: unknown,
+): Promise<never> {
+  const history = await helm.history(plan.release, plan.namespace).catch(() => []);
+  const state = history.at(-1)?.status ?? 'not created';
+  const problems = await fetchPods(kubectl, plan.namespace, plan.release).then(
+    explainPods,
+    () => [],
+  );
+  if (problems.length > 0) {
+    out.heading('Pods that are not ready');
+    for (const line of problems) out.line(`  ${line}`);
+  }
+  const inspect = `kubectl get pods -n ${plan.namespace} -l app.kubernetes.io/instance=${plan.release}`;
+  if (interrupted) {
+    throw new UserError(`Interrupted. Release ${plan.release} was left in state: ${state}.`, {
+      exitCode: ExitCode.interrupted,
+      hint: `Run the same install command again: it replaces an unfinished install and keeps the database password. Inspect with: ${inspect}`,
+    });
+  }
+  const reason =
+    error instanceof ToolError ? error.message.replace(/^helm failed: /, '') : String(error);
+  throw new UserError(
+    `helm could not finish the install: ${reason}. Release ${plan.release} is in state: ${state}.`,
+    {
+      hint: `Inspect: ${inspect}   Start over: run the same install command again (it replaces a failed first install).`,
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,66 @@
+import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import { passwordSecretKey } from '../values/values-era.js';
+import type { ClusterFacts, NamedClass, WizardContext } from '../wizard/wizard-context.js';
+import { bundledChartDefaults } from './chart-source.js';
+
+interface Named {
+  metadata: { name: string; annotations?: Record<string, string> };
+}
+
+function classes(list: KubeList<Named>, annotation: string): NamedClass[] {
+  return list.items.map((item) => ({
+    name: item.metadata.name,
+    isDefault: item.metadata.annotations?.[annotation] === 'true',
+  }));
+}
+
+/** What the wizard may know, read from the cluster with kubectl for the context the user picks. */
+export async function wizardContextFromCluster(
+  kubectl: Kubectl,
+  forContext: (context: string | undefined) => Kubectl,
+): Promise<WizardContext> {
+  return {
+    contexts: await kubectl.contexts(),
+    async loadFacts(context): Promise<ClusterFacts> {
+      const k = forContext(context);
+      const [namespaces, storage, ingress] = await Promise.all([
+        k
+          .json<KubeList<Named>>(['get', 'namespaces'], { timeoutMs: 15_000 })
+          .catch(() => ({ items: [] })),
+        k
+          .json<KubeList<Named>>(['get', 'storageclasses'], { timeoutMs: 15_000 })
+          .catch(() => ({ items: [] })),
+        k
+          .json<KubeList<Named>>(['get', 'ingressclasses'], { timeoutMs: 15_000 })
+          .catch(() => ({ items: [] })),
+      ]);
+      return {
+        namespaces: namespaces.items.map((n) => n.metadata.name),
+        storageClasses: classes(storage, 'storageclass.kubernetes.io/is-default-class'),
+        ingressClasses: classes(ingress, 'ingressclass.kubernetes.io/is-default-class'),
+      };
+    },
+    chartDefaults: bundledChartDefaults(),
+    async listRepoVersions() {
+      throw new Error(
+        'listing released chart versions comes with signed-chart support; type a version',
+      );
+    },
+    async checkExistingSecret(context, namespace, name) {
+      const k = forContext(context);
+      const found = await k.run(
+        ['get', 'secret', name, '--namespace', namespace, '--ignore-not-found', '--output', 'json'],
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      if (found.stdout.trim() === '')
+        return `Secret ${name} does not exist in namespace ${namespace}.`;
+      const key = passwordSecretKey('2022.09');
+      const data = (JSON.parse(found.stdout) as { data?: Record<string, string> }).data ?? {};
+      return key in data
+        ? undefined
+        : `Secret ${name} has no key ${key} (it has: ${Object.keys(data).join(', ') || 'none'}).`;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Reading a release's workloads back from the cluster: how many are ready (for the progress line)
+// and, for pods that are not, why, in the words a person needs (for failures).
+import type { Kubectl, KubeList } from '../tools/kubectl.js';
+
+interface Workload {
+  kind: string;
+  metadata: { name: string };
+  spec: { replicas?: number };
+  status?: { readyReplicas?: number; availableReplicas?: number };
+}
+
+interface ContainerStatus {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    terminated?: { reason?: string; exitCode?: number };
+  };
+  lastState?: { terminated?: { reason?: string; exitCode?: number } };
+}
+
+export interface Pod {
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface WorkloadSummary {
+  ready: string[];
+  waiting: string[];
+}
+
+export function instanceSelector(release: string): string {
+  return `app.kubernetes.io/instance=${release}`;
+}
+
+/** Which Deployments and StatefulSets have all their replicas ready. */
+export function summarizeWorkloads(items: Workload[]): WorkloadSummary {
+  const summary: WorkloadSummary = { ready: [], waiting: [] };
+  for (const item of items) {
+    const desired = item.spec.replicas ?? 1;
+    const ready =
+      item.kind === 'Deployment'
+        ? (item.status?.availableReplicas ?? 0)
+        : (item.status?.readyReplicas ?? 0);
+    (ready >= desired ? summary.ready : summary.waiting).push(item.metadata.name);
+  }
+  summary.ready.sort();
+  summary.waiting.sort();
+  return summary;
+}
+
+/** One line per pod that is not ready: what is wrong with it, as Kubernetes reports it. */
+export function explainPods(pods: Pod[]): string[] {
+  const lines: string[] = [];
+  for (const pod of pods) {
+    if (pod.metadata.deletionTimestamp) continue;
+    const status = pod.status ?? {};
+    if (status.phase === 'Succeeded') continue;
+    const unscheduled = status.conditions?.find(
+      (c) => c.type === 'PodScheduled' && c.status === 'False',
+    );
+    if (unscheduled) {
+      lines.push(
+        `${pod.metadata.name}: Pending, not scheduled: ${unscheduled.message ?? unscheduled.reason ?? 'no reason given'}`,
+      );
+      continue;
+    }
+    const containers = [
+      ...(status.initContainerStatuses ?? []),
+      ...(status.containerStatuses ?? []),
+    ];
+    const problems: string[] = [];
+    for (const c of containers) {
+      if (c.ready || c.state?.terminated?.reason === 'Completed') continue;
+      const waiting = c.state?.waiting;
+      const last = c.lastState?.terminated;
+      if (waiting?.reason) {
+        let text = `${c.name} ${waiting.reason}`;
+        if (last?.reason === 'OOMKilled') text += ' (last run OOMKilled: raise its memory limit)';
+        else if (waiting.message) text += ` (${waiting.message})`;
+        if (c.restartCount > 0) text += `, ${c.restartCount} restarts`;
+        problems.push(text);
+      } else {
+        problems.push(`${c.name} running but not ready (its readiness probe fails)`);
+      }
+    }
+    if (problems.length === 0 && containers.length > 0) continue;
+    if (problems.length === 0) problems.push(`phase ${status.phase ?? 'unknown'}`);
+    lines.push(`${pod.metadata.name}: ${problems.join('; ')}`);
+  }
+  return lines;
+}
+
+export async function fetchWorkloads(
+  kubectl: Kubectl,
+  namespace: string,
+  release: string,
+): Promise<Workload[]> {
+  const list = await kubectl.json<KubeList<Workload>>(
+    [
+      'get',
+      'deployments,statefulsets',
+      '--namespace',
+      namespace,
+      '--selector',
+      instanceSelector(release),
+    ],
+    { timeoutMs: 15_000 },
+  );
+  return list.items;
+}
+
+export async function fetchPods(
+  kubectl: Kubectl,
+  namespace: string,
+  release: string,
+): Promise<Pod[]> {
+  const list = await kubectl.json<KubeList<Pod>>(
+    ['get', 'pods', '--namespace', namespace, '--selector', instanceSelector(release)],
+    {
+      timeoutMs: 15_000,
+    },
+  );
+  return list.items;
+}
