@@ -4,9 +4,9 @@ import { copyFile } from 'node:fs/promises';
 import { runPreflight } from '../checks/preflight.js';
 import { ExitCode, UserError } from '../errors.js';
 import { buildPlan, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
+import { applyWithProgress } from '../release/apply-with-progress.js';
 import { Helm } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
-import { ToolError } from '../tools/run-tool.js';
 import type { Output } from '../ui/output.js';
 import { colors } from '../ui/output.js';
 import { renderValues, valuesToYaml } from '../values/render-values.js';
@@ -14,7 +14,6 @@ import { chartArgs } from './chart-source.js';
 import { storeExternalDatabasePassword } from './database-secret.js';
 import { describePlan, nextSteps } from './describe-plan.js';
 import { PrivateDir } from './private-files.js';
-import { explainPods, fetchPods, fetchWorkloads, summarizeWorkloads } from './workload-status.js';
 
 export interface InstallOptions {
   yes: boolean;
@@ -178,7 +177,13 @@ export async function runInstall(
       out.line(`${colors.green('✓')} values written to ${options.outputValues}`);
     }
 
-    await installWithProgress(helm, k, args, plan, out);
+    await applyWithProgress(
+      helm,
+      k,
+      args,
+      { namespace: plan.namespace, release: plan.release, verb: 'install' },
+      out,
+    );
     out.heading(
       `Prefect Server is installed: release ${plan.release} in namespace ${plan.namespace}`,
     );
@@ -198,91 +203,4 @@ async function namespaceExists(kubectl: Kubectl, namespace: string): Promise<boo
     'name',
   ]);
   return found.stdout.trim() !== '';
-}
-
-/**
- * Runs helm with --wait while showing which workloads are ready. Ctrl-C is passed to helm, and
- * the user is told what state the release was left in and how to finish.
- */
-async function installWithProgress(
-  helm: Helm,
-  kubectl: Kubectl,
-  args: string[],
-  plan: InstallPlan,
-  out: Output,
-): Promise<void> {
-  const spinner = await out.spinner(`helm is installing ${plan.release}`);
-  const abort = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  let polling = true;
-  const poll = (async () => {
-    while (polling) {
-      await new Promise((r) => setTimeout(r, 1500));
-      if (!polling) break;
-      const summary = await fetchWorkloads(kubectl, plan.namespace, plan.release).then(
-        summarizeWorkloads,
-        () => undefined,
-      );
-      if (summary && summary.ready.length + summary.waiting.length > 0) {
-        const total = summary.ready.length + summary.waiting.length;
-        spinner.update(
-          `${summary.ready.length}/${total} workloads ready${summary.waiting.length ? `; waiting for ${summary.waiting.join(', ')}` : ''}`,
-        );
-      }
-    }
-  })();
-  try {
-    await helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' });
-    spinner.succeed('All workloads are ready');
-  } catch (error) {
-    spinner.fail(interrupted ? 'Interrupted' : 'The install did not finish');
-    await reportFailure(helm, kubectl, plan, out, interrupted, error);
-  } finally {
-    polling = false;
-    await poll;
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
-}
-
-async function reportFailure(
-  helm: Helm,
-  kubectl: Kubectl,
-  plan: InstallPlan,
-  out: Output,
-  interrupted: boolean,
-  error: unknown,
-): Promise<never> {
-  const history = await helm.history(plan.release, plan.namespace).catch(() => []);
-  const state = history.at(-1)?.status ?? 'not created';
-  const problems = await fetchPods(kubectl, plan.namespace, plan.release).then(
-    explainPods,
-    () => [],
-  );
-  if (problems.length > 0) {
-    out.heading('Pods that are not ready');
-    for (const line of problems) out.line(`  ${line}`);
-  }
-  const inspect = `kubectl get pods -n ${plan.namespace} -l app.kubernetes.io/instance=${plan.release}`;
-  if (interrupted) {
-    throw new UserError(`Interrupted. Release ${plan.release} was left in state: ${state}.`, {
-      exitCode: ExitCode.interrupted,
-      hint: `Run the same install command again: it replaces an unfinished install and keeps the database password. Inspect with: ${inspect}`,
-    });
-  }
-  const reason =
-    error instanceof ToolError ? error.message.replace(/^helm failed: /, '') : String(error);
-  throw new UserError(
-    `helm could not finish the install: ${reason}. Release ${plan.release} is in state: ${state}.`,
-    {
-      hint: `Inspect: ${inspect}   Start over: run the same install command again (it replaces a failed first install).`,
-      cause: error,
-    },
-  );
 }

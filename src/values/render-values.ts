@@ -98,6 +98,10 @@ export function renderValues(plan: InstallPlan): Values {
   if (exposure.mode === 'ingress') {
     apollo.ingress = ingressValues(exposure.apiHost, exposure.tlsSecret, exposure.ingressClass);
     ui.ingress = ingressValues(exposure.uiHost, exposure.tlsSecret, exposure.ingressClass);
+  } else {
+    // Written even when off, so an upgrade away from Ingress turns the Ingresses off.
+    apollo.ingress = { enabled: false };
+    ui.ingress = { enabled: false };
   }
   values.apollo = apollo;
   values.ui = ui;

@@ -1,0 +1,117 @@
+// helm install/upgrade --wait with a live count of ready workloads; on failure or Ctrl-C, the
+// state the release was left in, the pods that are not ready and why, and the command that recovers.
+import { ExitCode, UserError } from '../errors.js';
+import {
+  explainPods,
+  fetchPods,
+  fetchWorkloads,
+  summarizeWorkloads,
+} from '../install/workload-status.js';
+import type { Helm } from '../tools/helm.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import { ToolError } from '../tools/run-tool.js';
+import type { Output } from '../ui/output.js';
+
+export interface ReleaseTarget {
+  namespace: string;
+  release: string;
+  verb: 'install' | 'upgrade';
+}
+
+/**
+ * Runs helm with --wait while showing which workloads are ready. Ctrl-C is passed to helm, and
+ * the user is told what state the release was left in and how to finish.
+ */
+export async function applyWithProgress(
+  helm: Helm,
+  kubectl: Kubectl,
+  args: string[],
+  target: ReleaseTarget,
+  out: Output,
+): Promise<void> {
+  const spinner = await out.spinner(
+    `helm is ${target.verb === 'install' ? 'installing' : 'upgrading'} ${target.release}`,
+  );
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      await new Promise((r) => setTimeout(r, 1500));
+      if (!polling) break;
+      const summary = await fetchWorkloads(kubectl, target.namespace, target.release).then(
+        summarizeWorkloads,
+        () => undefined,
+      );
+      if (summary && summary.ready.length + summary.waiting.length > 0) {
+        const total = summary.ready.length + summary.waiting.length;
+        spinner.update(
+          `${summary.ready.length}/${total} workloads ready${summary.waiting.length ? `; waiting for ${summary.waiting.join(', ')}` : ''}`,
+        );
+      }
+    }
+  })();
+  try {
+    await helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' });
+    spinner.succeed('All workloads are ready');
+  } catch (error) {
+    spinner.fail(interrupted ? 'Interrupted' : `The ${target.verb} did not finish`);
+    await reportFailure(helm, kubectl, target, out, interrupted, error);
+  } finally {
+    polling = false;
+    await poll;
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+async function reportFailure(
+  helm: Helm,
+  kubectl: Kubectl,
+  target: ReleaseTarget,
+  out: Output,
+  interrupted: boolean,
+  error: unknown,
+): Promise<never> {
+  const history = await helm.history(target.release, target.namespace).catch(() => []);
+  const state = history.at(-1)?.status ?? 'not created';
+  const problems = await fetchPods(kubectl, target.namespace, target.release).then(
+    explainPods,
+    () => [],
+  );
+  if (problems.length > 0) {
+    out.heading('Pods that are not ready');
+    for (const line of problems) out.line(`  ${line}`);
+  }
+  const inspect = `kubectl get pods -n ${target.namespace} -l app.kubernetes.io/instance=${target.release}`;
+  const lastGood = history
+    .filter((h) => h.status === 'deployed' || h.status === 'superseded')
+    .at(-1)?.revision;
+  const recover =
+    target.verb === 'install'
+      ? 'run the same install command again: it replaces an unfinished install and keeps the database password'
+      : `prefect-server upgrade -n ${target.namespace} --release ${target.release} (it offers to roll back first)${
+          lastGood ? `, or: helm rollback ${target.release} ${lastGood} -n ${target.namespace}` : ''
+        }`;
+  if (interrupted) {
+    throw new UserError(`Interrupted. Release ${target.release} was left in state: ${state}.`, {
+      exitCode: ExitCode.interrupted,
+      hint: `To finish: ${recover}. Inspect with: ${inspect}`,
+    });
+  }
+  const reason =
+    error instanceof ToolError ? error.message.replace(/^helm failed: /, '') : String(error);
+  throw new UserError(
+    `helm could not finish the ${target.verb}: ${reason}. Release ${target.release} is in state: ${state}.`,
+    {
+      hint: `Inspect: ${inspect}   To recover: ${recover}.`,
+      cause: error,
+    },
+  );
+}
