@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { createOutput } from '../ui/output.js';
+
+interface VerifyKeyFlags {
+  signingKey?: string;
+  exportToDefaultKeyring?: boolean;
+}
 
 export function defineVerifyKey(program: Command): void {
   program
@@ -13,9 +18,23 @@ export function defineVerifyKey(program: Command): void {
     .addHelpText(
       'after',
       `
+The keyring lives in ~/.config/prefect-server/ ($XDG_CONFIG_HOME/prefect-server/): a GnuPG home
+of its own (gnupg/) and the legacy-format export helm reads (helm-keyring.gpg), which
+\`install --verify\` uses. Your ~/.gnupg is not touched unless you pass --export-to-default-keyring.
+
 Examples:
   $ prefect-server verify-key
-  $ prefect-server verify-key --signing-key ./our-mirror.asc`,
+  $ prefect-server verify-key --signing-key ./our-mirror.asc
+  $ prefect-server verify-key --export-to-default-keyring`,
     )
-    .action(() => notBuiltYet('verify-key'));
+    .action(async (flags: VerifyKeyFlags) => {
+      const { runVerifyKey } = await import('../signing/verify-key.js');
+      await runVerifyKey(
+        {
+          signingKey: flags.signingKey,
+          exportToDefaultKeyring: flags.exportToDefaultKeyring ?? false,
+        },
+        createOutput(),
+      );
+    });
 }

@@ -10,7 +10,7 @@ import { Kubectl } from '../tools/kubectl.js';
 import type { Output } from '../ui/output.js';
 import { colors } from '../ui/output.js';
 import { renderValues, valuesToYaml } from '../values/render-values.js';
-import { chartArgs } from './chart-source.js';
+import { prepareChart } from './chart-source.js';
 import { storeExternalDatabasePassword } from './database-secret.js';
 import { describePlan, nextSteps } from './describe-plan.js';
 import { PrivateDir } from './private-files.js';
@@ -99,12 +99,18 @@ export async function runInstall(
   const dir = await PrivateDir.create();
   try {
     const valuesFile = await dir.write('values.yaml', valuesYaml);
-    const { chart, extraArgs } = chartArgs(plan.chart);
+    // Before anything in the cluster changes: a released chart's repository and signature.
+    const { chart, version, verify, extraArgs } = await prepareChart(helm, plan.chart, {
+      workDir: dir.path,
+      dryRun: options.dryRun,
+      out,
+    });
     const request = {
       release: plan.release,
       namespace: plan.namespace,
       chart,
-      version: plan.chart.source === 'repo' ? plan.chart.version : undefined,
+      version,
+      verify,
       valuesFiles: [valuesFile, ...plan.extra.valuesFiles],
       wait: true,
       timeout: options.timeout,

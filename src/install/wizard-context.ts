@@ -1,7 +1,8 @@
+import { Helm } from '../tools/helm.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
 import { passwordSecretKey } from '../values/values-era.js';
 import type { ClusterFacts, NamedClass, WizardContext } from '../wizard/wizard-context.js';
-import { bundledChartDefaults } from './chart-source.js';
+import { bundledChartDefaults, listRepoVersions } from './chart-source.js';
 
 interface Named {
   metadata: { name: string; annotations?: Record<string, string> };
@@ -41,10 +42,10 @@ export async function wizardContextFromCluster(
       };
     },
     chartDefaults: bundledChartDefaults(),
-    async listRepoVersions() {
-      throw new Error(
-        'listing released chart versions comes with signed-chart support; type a version',
-      );
+    async listRepoVersions(repoUrl) {
+      // Repository commands need no cluster: the user's helm configuration is enough.
+      const helm = await Helm.create({});
+      return listRepoVersions(helm, repoUrl);
     },
     async checkExistingSecret(context, namespace, name) {
       const k = forContext(context);

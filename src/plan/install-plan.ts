@@ -327,9 +327,10 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
   const release = answers.release ?? defaults.release;
   check('release', release, rules.releaseName);
 
-  const chartSource = answers.chartSource ?? 'bundled';
+  // --repo-url names a repository of released charts: it means --chart-source repo.
+  const chartSource = answers.chartSource ?? (answers.repoUrl !== undefined ? 'repo' : 'bundled');
   if (chartSource === 'bundled') {
-    for (const key of ['chartVersion', 'verify', 'keyring', 'signingKey'] as const) {
+    for (const key of ['chartVersion', 'repoUrl', 'verify', 'keyring', 'signingKey'] as const) {
       if (answers[key] !== undefined && answers[key] !== false) {
         throw new InputError(`${flagOf[key]} is for released charts; add --chart-source repo.`);
       }
