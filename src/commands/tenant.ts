@@ -1,6 +1,38 @@
 import { type Command, Option } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { parseDuration } from '../connect/duration.js';
+import { defaults } from '../plan/install-plan.js';
+import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
+
+interface TenantFlags {
+  context?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  release?: string;
+  apiUrl?: string;
+  timeout: number;
+}
+
+const timeoutOption = () =>
+  new Option(
+    '--timeout <duration>',
+    'how long to keep retrying an API that does not answer or fails (e.g. 30s, 2m)',
+  )
+    .argParser(parseDuration('--timeout'))
+    .default(30_000, '30s');
+
+function apiTarget(flags: TenantFlags) {
+  return {
+    ref: {
+      namespace: flags.namespace ?? defaults.namespace,
+      release: flags.release ?? defaults.release,
+      context: flags.context,
+      kubeconfig: flags.kubeconfig,
+    },
+    apiUrl: flags.apiUrl,
+    timeoutMs: flags.timeout,
+  };
+}
 
 export function defineTenant(program: Command): void {
   const tenant = program
@@ -12,7 +44,8 @@ export function defineTenant(program: Command): void {
     .description('create a tenant (an existing slug is success)')
     .option('--name <name>', 'tenant name', 'default')
     .option('--slug <slug>', 'tenant slug: lowercase letters, digits and hyphens', 'default')
-    .option('--api-url <url>', 'use this API URL instead of a temporary port-forward');
+    .option('--api-url <url>', 'use this API URL instead of a temporary port-forward')
+    .addOption(timeoutOption());
   addClusterOptions(create);
   create
     .addHelpText(
@@ -22,7 +55,10 @@ Examples:
   $ prefect-server tenant create -n prefect
   $ prefect-server tenant create --name "Data team" --slug data-team --api-url http://localhost:4200/graphql`,
     )
-    .action(() => notBuiltYet('tenant create'));
+    .action(async (flags: TenantFlags & { name: string; slug: string }) => {
+      const { runTenantCreate } = await import('../prefect/run-tenant.js');
+      await runTenantCreate(apiTarget(flags), { name: flags.name, slug: flags.slug }, createOutput());
+    });
 
   const list = tenant
     .command('list')
@@ -32,7 +68,8 @@ Examples:
       new Option('-o, --output <format>', 'output format')
         .choices(['text', 'json'])
         .default('text'),
-    );
+    )
+    .addOption(timeoutOption());
   addClusterOptions(list);
   list
     .addHelpText(
@@ -42,5 +79,12 @@ Examples:
   $ prefect-server tenant list -n prefect
   $ prefect-server tenant list -n prefect --output json`,
     )
-    .action(() => notBuiltYet('tenant list'));
+    .action(async (flags: TenantFlags & { output: 'text' | 'json' }) => {
+      const { runTenantList } = await import('../prefect/run-tenant.js');
+      await runTenantList(
+        apiTarget(flags),
+        flags.output,
+        createOutput({ quiet: flags.output === 'json' }),
+      );
+    });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { createOutput } from '../ui/output.js';
 import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-options.js';
 
 export function defineUpgrade(program: Command): void {
@@ -25,5 +25,8 @@ Examples:
   $ prefect-server upgrade -n prefect --server-tag 2022.09.23 --dry-run
   $ prefect-server upgrade -n prefect --expose ingress --api-host api.example.com --ui-host ui.example.com`,
     )
-    .action(() => notBuiltYet('upgrade'));
+    .action(async (flags) => {
+      const { runUpgrade } = await import('../upgrade/run-upgrade.js');
+      await runUpgrade(flags, createOutput());
+    });
 }

@@ -83,7 +83,16 @@ export class Helm {
   }
 
   async list(namespace: string | undefined): Promise<HelmRelease[]> {
-    const args = ['list', '--output', 'json', '--all'];
+    // Every state that matters (helm 4 dropped --all; these flags mean the same in both).
+    const args = [
+      'list',
+      '--output',
+      'json',
+      '--deployed',
+      '--failed',
+      '--pending',
+      '--uninstalling',
+    ];
     if (namespace) args.push('--namespace', namespace);
     else args.push('--all-namespaces');
     return JSON.parse((await this.run(args)).stdout) as HelmRelease[];

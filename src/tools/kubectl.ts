@@ -37,6 +37,11 @@ export class Kubectl {
     return args;
   }
 
+  /** The full argument array, for a long-running kubectl (port-forward) the caller supervises. */
+  argv(args: readonly string[]): string[] {
+    return [...this.globalArgs(), ...args];
+  }
+
   run(args: readonly string[], options: RunOptions = {}): Promise<ToolResult> {
     return runTool('kubectl', this.binary, [...this.globalArgs(), ...args], options);
   }

@@ -1,0 +1,57 @@
+// How a one-off command (tenant create, tenant list) reaches apollo: the URL the user gave, or a
+// temporary port-forward to the release's apollo Service, stopped when the command ends.
+import { Kubectl } from '../tools/kubectl.js';
+import { SupervisedForward } from './port-forward.js';
+import { findReleaseObjects, servicePort } from './release-objects.js';
+import type { ClusterRef } from './ui-api-check.js';
+
+export interface ApiAccess {
+  apiUrl: string;
+  /** How the API is reached, for messages: "http://... (given with --api-url)". */
+  via: string;
+  /** What to check when the API does not answer. */
+  hint: string;
+}
+
+export async function withApiAccess<T>(
+  apiUrl: string | undefined,
+  ref: ClusterRef,
+  timeoutMs: number,
+  use: (access: ApiAccess) => Promise<T>,
+): Promise<T> {
+  if (apiUrl !== undefined) {
+    return use({
+      apiUrl,
+      via: `${apiUrl} (--api-url)`,
+      hint: 'Check the URL and that apollo is reachable from this machine, or leave out --api-url to go through a port-forward.',
+    });
+  }
+  const kubectl = await Kubectl.create({ kubeconfig: ref.kubeconfig, context: ref.context });
+  const { apollo } = await findReleaseObjects(kubectl, ref);
+  const forward = new SupervisedForward(
+    kubectl,
+    { namespace: ref.namespace, service: apollo.metadata.name, remotePort: servicePort(apollo) },
+    // Quick restarts: the command's own retry budget bounds how long this goes on.
+    { policy: { initialMs: 250, factor: 2, maxMs: 2_000 } },
+  );
+  // Ctrl-C ends the command as it would without us, but not before kubectl is gone.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    void forward.stop().finally(() => process.kill(process.pid, signal));
+  };
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
+  try {
+    const port = await forward.start(0, timeoutMs);
+    return await use({
+      apiUrl: `http://127.0.0.1:${port}/graphql`,
+      via: `a port-forward to ${forward.description}`,
+      hint: `Check apollo: kubectl get pods -n ${ref.namespace} -l app.kubernetes.io/instance=${ref.release},app.kubernetes.io/component=apollo (prefect-server doctor -n ${ref.namespace} explains what is wrong).`,
+    });
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    await forward.stop();
+  }
+}

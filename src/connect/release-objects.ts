@@ -1,0 +1,164 @@
+// The release's apollo and UI, found by the chart's labels (never by name: names differ with
+// includeChartNameInComponents and long release names), and the address each is reached at
+// from outside the cluster when it is exposed by a LoadBalancer or an Ingress.
+import { UserError } from '../errors.js';
+import type { Kubectl, KubeList } from '../tools/kubectl.js';
+
+export type Component = 'apollo' | 'ui';
+
+interface Metadata {
+  name: string;
+  labels?: Record<string, string>;
+}
+
+interface LoadBalancerStatus {
+  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+}
+
+export interface KubeService {
+  metadata: Metadata;
+  spec: { type?: string; ports?: { name?: string; port: number }[] };
+  status?: LoadBalancerStatus;
+}
+
+export interface KubeIngress {
+  metadata: Metadata;
+  spec: {
+    rules?: { host?: string; http?: { paths?: { path?: string }[] } }[];
+    tls?: { hosts?: string[]; secretName?: string }[];
+  };
+  status?: LoadBalancerStatus;
+}
+
+export const componentLabel = 'app.kubernetes.io/component';
+export const instanceLabel = 'app.kubernetes.io/instance';
+
+/** One selector for both components, so one kubectl call finds them. */
+export function releaseSelector(release: string): string {
+  return `${instanceLabel}=${release},${componentLabel} in (apollo,ui)`;
+}
+
+/** The object of a component (the first by name, should a user have added a second). */
+export function pickComponent<T extends { metadata: Metadata }>(
+  items: readonly T[],
+  release: string,
+  component: Component,
+): T | undefined {
+  return items
+    .filter(
+      (item) =>
+        item.metadata.labels?.[instanceLabel] === release &&
+        item.metadata.labels?.[componentLabel] === component,
+    )
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0];
+}
+
+/** The port the chart names `http`, else the first one. */
+export function servicePort(service: KubeService): number {
+  const ports = service.spec.ports ?? [];
+  const port = ports.find((p) => p.name === 'http') ?? ports[0];
+  if (port === undefined) throw new UserError(`Service ${service.metadata.name} has no port.`);
+  return port.port;
+}
+
+export type ExternalAddress =
+  | { state: 'ready'; baseUrl: string; via: string }
+  | { state: 'pending'; via: string }
+  | { state: 'none'; type: string };
+
+function hostForUrl(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function loadBalancerAddress(status: LoadBalancerStatus | undefined): string | undefined {
+  const first = status?.loadBalancer?.ingress?.find((i) => i.ip || i.hostname);
+  return first?.hostname || first?.ip || undefined;
+}
+
+/**
+ * Where a component is reached from outside, without a trailing slash: an Ingress wins (the
+ * manual has users switch the Service to ClusterIP for one), else a LoadBalancer's address.
+ */
+export function externalAddress(
+  service: KubeService,
+  ingress: KubeIngress | undefined,
+): ExternalAddress {
+  if (ingress) {
+    const via = `Ingress ${ingress.metadata.name}`;
+    const rule = ingress.spec.rules?.find((r) => r.host) ?? ingress.spec.rules?.[0];
+    const path = (rule?.http?.paths?.[0]?.path ?? '/').replace(/\/+$/, '');
+    const host = rule?.host || loadBalancerAddress(ingress.status);
+    if (!host) return { state: 'pending', via };
+    const tls = (ingress.spec.tls ?? []).some(
+      (t) => rule?.host === undefined || !t.hosts || t.hosts.includes(rule.host),
+    );
+    return {
+      state: 'ready',
+      baseUrl: `${tls ? 'https' : 'http'}://${hostForUrl(host)}${path}`,
+      via,
+    };
+  }
+  const type = service.spec.type ?? 'ClusterIP';
+  if (type !== 'LoadBalancer') return { state: 'none', type };
+  const via = `LoadBalancer Service ${service.metadata.name}`;
+  const address = loadBalancerAddress(service.status);
+  if (!address) return { state: 'pending', via };
+  const port = servicePort(service);
+  return {
+    state: 'ready',
+    baseUrl: `http://${hostForUrl(address)}${port === 80 ? '' : `:${port}`}`,
+    via,
+  };
+}
+
+export interface ReleaseObjects {
+  apollo: KubeService;
+  ui: KubeService;
+  apolloIngress?: KubeIngress | undefined;
+  uiIngress?: KubeIngress | undefined;
+}
+
+export interface ReleaseRef {
+  namespace: string;
+  release: string;
+}
+
+/** The apollo and UI Services of a release (and their Ingresses when `withIngresses`). */
+export async function findReleaseObjects(
+  kubectl: Kubectl,
+  ref: ReleaseRef,
+  withIngresses = false,
+): Promise<ReleaseObjects> {
+  const selector = releaseSelector(ref.release);
+  const services = await kubectl.json<KubeList<KubeService>>(
+    ['get', 'services', '--namespace', ref.namespace, '--selector', selector],
+    { timeoutMs: 30_000 },
+  );
+  const apollo = pickComponent(services.items, ref.release, 'apollo');
+  const ui = pickComponent(services.items, ref.release, 'ui');
+  if (!apollo || !ui) {
+    const missing = [apollo ? undefined : 'apollo', ui ? undefined : 'ui']
+      .filter(Boolean)
+      .join(' and ');
+    throw new UserError(
+      `No ${missing} Service of release ${ref.release} in namespace ${ref.namespace} (looked for labels ${selector}).`,
+      {
+        hint: `Check the namespace and release name (helm list -n ${ref.namespace}), or install one: prefect-server install -n ${ref.namespace}`,
+      },
+    );
+  }
+  if (!withIngresses) return { apollo, ui };
+  // An Ingress is optional, and a user may not be allowed to list them: then there is none to use.
+  const ingresses = await kubectl
+    .json<KubeList<KubeIngress>>(
+      ['get', 'ingresses.networking.k8s.io', '--namespace', ref.namespace, '--selector', selector],
+      { timeoutMs: 30_000 },
+    )
+    .catch(() => ({ items: [] as KubeIngress[] }));
+  return {
+    apollo,
+    ui,
+    apolloIngress: pickComponent(ingresses.items, ref.release, 'apollo'),
+    uiIngress: pickComponent(ingresses.items, ref.release, 'ui'),
+  };
+}
