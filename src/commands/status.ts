@@ -1,6 +1,14 @@
 import { type Command, Option } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
+
+interface StatusFlags {
+  context?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  release?: string;
+  output: 'text' | 'json';
+}
 
 export function defineStatus(program: Command): void {
   const command = program
@@ -20,5 +28,35 @@ Examples:
   $ prefect-server status -n prefect
   $ prefect-server status -n prefect --output json`,
     )
-    .action(() => notBuiltYet('status'));
+    .action(async (flags: StatusFlags) => {
+      const [{ Helm }, { Kubectl }, { findRelease }, { readReleaseStatus, describeStatus }] =
+        await Promise.all([
+          import('../tools/helm.js'),
+          import('../tools/kubectl.js'),
+          import('../upgrade/find-release.js'),
+          import('../status/release-status.js'),
+        ]);
+      const target = { kubeconfig: flags.kubeconfig, context: flags.context };
+      const [helm, kubectl] = await Promise.all([Helm.create(target), Kubectl.create(target)]);
+      const release = await findRelease(helm, {
+        release: flags.release,
+        namespace: flags.namespace,
+      });
+      const [values, history] = await Promise.all([
+        helm.userValues(release.name, release.namespace),
+        helm.history(release.name, release.namespace),
+      ]);
+      const status = await readReleaseStatus(
+        kubectl,
+        release,
+        values,
+        history.at(-1)?.revision ?? Number(release.revision),
+      );
+      if (flags.output === 'json') {
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        return;
+      }
+      const out = createOutput();
+      for (const line of describeStatus(status)) out.line(line);
+    });
 }

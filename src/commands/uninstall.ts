@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from './not-built-yet.js';
+import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
 
 export function defineUninstall(program: Command): void {
@@ -22,5 +22,8 @@ Examples:
   $ prefect-server uninstall -n prefect
   $ prefect-server uninstall -n prefect --yes --delete-data`,
     )
-    .action(() => notBuiltYet('uninstall'));
+    .action(async (flags) => {
+      const { runUninstall } = await import('../uninstall/run-uninstall.js');
+      await runUninstall(flags, createOutput());
+    });
 }

@@ -1,0 +1,155 @@
+// status: one screen about a release, from a handful of list calls: helm's record, the
+// workloads, the Services and Ingresses, and the release's own values.
+import { instanceSelector } from '../install/workload-status.js';
+import type { HelmRelease } from '../tools/helm.js';
+import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import { answersFromValues } from '../values/answers-from-values.js';
+import type { Values } from '../values/render-values.js';
+
+interface Workload {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { replicas?: number };
+  status?: { readyReplicas?: number };
+}
+
+interface Service {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { type: string; ports: { port: number }[] };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+interface Ingress {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { rules?: { host?: string }[]; tls?: { hosts?: string[] }[] };
+}
+
+export interface ReleaseStatus {
+  release: {
+    name: string;
+    namespace: string;
+    chart: string;
+    appVersion: string;
+    revision: number;
+    status: string;
+    lastDeployed: string;
+  };
+  components: { component: string; kind: string; ready: number; desired: number }[];
+  exposure: { component: 'apollo' | 'ui'; type: string; url: string | undefined; note: string }[];
+  database:
+    | { mode: 'bundled'; persistence: boolean; size: string | undefined }
+    | { mode: 'external'; host: string | undefined; port: number | undefined };
+  agent: boolean;
+}
+
+const component = (o: { metadata: { labels?: Record<string, string> } }) =>
+  o.metadata.labels?.['app.kubernetes.io/component'] ?? '';
+
+function exposureOf(
+  name: 'apollo' | 'ui',
+  services: Service[],
+  ingresses: Ingress[],
+): ReleaseStatus['exposure'][number] {
+  const path = name === 'apollo' ? '/graphql' : '/';
+  const ingress = ingresses.find((i) => component(i) === name);
+  const host = ingress?.spec.rules?.find((r) => r.host)?.host;
+  if (ingress && host) {
+    const tls = ingress.spec.tls?.some((t) => t.hosts?.includes(host));
+    return {
+      component: name,
+      type: 'Ingress',
+      url: `${tls ? 'https' : 'http'}://${host}${path}`,
+      note: `Ingress ${ingress.metadata.name}`,
+    };
+  }
+  const service = services.find((s) => component(s) === name);
+  if (!service) return { component: name, type: 'none', url: undefined, note: 'no Service found' };
+  const port = service.spec.ports[0]?.port;
+  if (service.spec.type === 'LoadBalancer') {
+    const address = service.status?.loadBalancer?.ingress?.[0];
+    const where = address?.hostname ?? address?.ip;
+    return where
+      ? {
+          component: name,
+          type: 'LoadBalancer',
+          url: `http://${where}:${port}${path}`,
+          note: `Service ${service.metadata.name}`,
+        }
+      : {
+          component: name,
+          type: 'LoadBalancer',
+          url: undefined,
+          note: 'load balancer address pending',
+        };
+  }
+  const local = name === 'apollo' ? 'http://localhost:4200/graphql' : 'http://localhost:8080/';
+  return {
+    component: name,
+    type: service.spec.type,
+    url: local,
+    note: 'through prefect-server connect',
+  };
+}
+
+export async function readReleaseStatus(
+  kubectl: Kubectl,
+  release: HelmRelease,
+  userValues: Values,
+  revision: number,
+): Promise<ReleaseStatus> {
+  const selector = ['--namespace', release.namespace, '--selector', instanceSelector(release.name)];
+  const [workloads, services, ingresses] = await Promise.all([
+    kubectl.json<KubeList<Workload>>(['get', 'deployments,statefulsets', ...selector]),
+    kubectl.json<KubeList<Service>>(['get', 'services', ...selector]),
+    kubectl.json<KubeList<Ingress>>(['get', 'ingresses', ...selector]),
+  ]);
+  const answers = answersFromValues(userValues, release.name);
+  return {
+    release: {
+      name: release.name,
+      namespace: release.namespace,
+      chart: release.chart,
+      appVersion: release.app_version,
+      revision,
+      status: release.status,
+      lastDeployed: release.updated,
+    },
+    components: workloads.items
+      .map((w) => ({
+        component: component(w),
+        kind: w.kind,
+        ready: w.status?.readyReplicas ?? 0,
+        desired: w.spec.replicas ?? 1,
+      }))
+      .sort((a, b) => a.component.localeCompare(b.component)),
+    exposure: [
+      exposureOf('apollo', services.items, ingresses.items),
+      exposureOf('ui', services.items, ingresses.items),
+    ],
+    database:
+      answers.database === 'external'
+        ? { mode: 'external', host: answers.dbHost, port: answers.dbPort }
+        : { mode: 'bundled', persistence: answers.dbPersistence ?? false, size: answers.dbSize },
+    agent: answers.agent ?? false,
+  };
+}
+
+export function describeStatus(status: ReleaseStatus): string[] {
+  const r = status.release;
+  const lines = [
+    `release   ${r.name} in ${r.namespace}: ${r.status}, revision ${r.revision}, chart ${r.chart}, app ${r.appVersion}, deployed ${r.lastDeployed}`,
+    'components',
+    ...status.components.map(
+      (c) =>
+        `  ${c.ready >= c.desired ? '✓' : '✗'} ${c.component.padEnd(14)} ${c.ready}/${c.desired} ready (${c.kind})`,
+    ),
+    'exposure',
+    ...status.exposure.map(
+      (e) =>
+        `  ${e.component === 'apollo' ? 'API' : 'UI '}  ${e.type.padEnd(12)} ${e.url ?? '-'}  (${e.note})`,
+    ),
+    `database  ${status.database.mode === 'bundled' ? `bundled PostgreSQL, ${status.database.persistence ? `persistent volume ${status.database.size ?? ''}`.trim() : 'no volume'}` : `external ${status.database.host ?? '?'}:${status.database.port ?? 5432}`}`,
+    `agent     ${status.agent ? 'on' : 'off'}`,
+  ];
+  return lines;
+}

@@ -1,0 +1,137 @@
+// uninstall: helm uninstall --wait, then say plainly what was kept on purpose (the database
+// password Secret and the database volumes) and how a later install reuses it; --delete-data
+// removes those too, after a second confirmation that names what will be lost.
+import { ExitCode, InputError, UserError } from '../errors.js';
+import { canPrompt } from '../install/run-install.js';
+import { instanceSelector } from '../install/workload-status.js';
+import { Helm } from '../tools/helm.js';
+import { Kubectl, type KubeList } from '../tools/kubectl.js';
+import { colors, type Output } from '../ui/output.js';
+import { findRelease } from '../upgrade/find-release.js';
+
+export interface UninstallFlags {
+  context?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  release?: string;
+  yes?: boolean;
+  deleteData?: boolean;
+  timeout?: string;
+}
+
+interface Named {
+  kind?: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: { resources?: { requests?: { storage?: string } } };
+}
+
+/** What a release leaves behind on purpose: its password Secrets and database volume claims. */
+async function keptData(
+  kubectl: Kubectl,
+  namespace: string,
+  release: string,
+): Promise<{ secrets: string[]; claims: Named[] }> {
+  const selector = ['--namespace', namespace, '--selector', instanceSelector(release)];
+  const [secrets, claims] = await Promise.all([
+    kubectl.json<KubeList<Named>>(['get', 'secrets', ...selector]),
+    kubectl.json<KubeList<Named>>(['get', 'persistentvolumeclaims', ...selector]),
+  ]);
+  return {
+    // helm's own release records are gone with the release; what remains with our label is data.
+    secrets: secrets.items
+      .filter((s) => s.metadata.labels?.owner !== 'helm')
+      .map((s) => s.metadata.name),
+    claims: claims.items,
+  };
+}
+
+async function typed(message: string, expected: string): Promise<boolean> {
+  const { input } = await import('@inquirer/prompts');
+  const answer = await input({ message });
+  return answer.trim() === expected;
+}
+
+export async function runUninstall(flags: UninstallFlags, out: Output): Promise<void> {
+  const target = { kubeconfig: flags.kubeconfig, context: flags.context };
+  const [kubectl, helm] = await Promise.all([Kubectl.create(target), Helm.create(target)]);
+  if (!flags.yes && !canPrompt({ yes: false })) {
+    throw new InputError(
+      'uninstall removes a release; without a terminal to confirm in, pass --yes.',
+    );
+  }
+  const namespace = flags.namespace;
+  const releaseName = flags.release;
+  // After a plain uninstall, `--delete-data` may be run again to remove what was kept.
+  const release = await findRelease(helm, { release: releaseName, namespace }).catch((error) => {
+    if (flags.deleteData && releaseName && namespace) return undefined;
+    throw error;
+  });
+  const name = release?.name ?? (releaseName as string);
+  const ns = release?.namespace ?? (namespace as string);
+
+  if (
+    release &&
+    !flags.yes &&
+    !(await typed(`Type the release name (${name}) to uninstall it from ${ns}:`, name))
+  ) {
+    throw new UserError('The name did not match; nothing was removed.', {
+      exitCode: ExitCode.badInput,
+    });
+  }
+  if (release) {
+    const spinner = await out.spinner(`helm is uninstalling ${name}`);
+    await helm.run(
+      ['uninstall', name, '--namespace', ns, '--wait', '--timeout', flags.timeout ?? '5m'],
+      { timeoutMs: 10 * 60_000 },
+    );
+    spinner.succeed(`Uninstalled ${name} from ${ns}`);
+  }
+
+  const kept = await keptData(kubectl, ns, name);
+  const claims = kept.claims.map(
+    (c) => `${c.metadata.name} (${c.spec?.resources?.requests?.storage ?? '?'})`,
+  );
+  if (kept.secrets.length === 0 && kept.claims.length === 0) {
+    out.line('Nothing was kept: no password Secret and no database volume remain.');
+    return;
+  }
+  if (!flags.deleteData) {
+    out.heading('Kept on purpose');
+    for (const secret of kept.secrets) out.line(`  Secret ${secret}: the database password`);
+    for (const claim of claims) out.line(`  PersistentVolumeClaim ${claim}: the database`);
+    out.line(
+      `  A new install of release ${name} in ${ns} reuses them, so the kept database still opens.`,
+    );
+    out.line(
+      colors.dim(
+        `  To delete them: prefect-server uninstall -n ${ns} --release ${name} --delete-data`,
+      ),
+    );
+    return;
+  }
+  const lost = [
+    ...kept.secrets.map((s) => `Secret ${s}`),
+    ...claims.map((c) => `PersistentVolumeClaim ${c}`),
+  ];
+  if (
+    !flags.yes &&
+    !(await typed(
+      `This deletes ${lost.join(', ')}: every flow run, log and setting in the database is lost. Type "delete ${name}" to go on:`,
+      `delete ${name}`,
+    ))
+  ) {
+    throw new UserError('Not confirmed; the data was kept.', { exitCode: ExitCode.badInput });
+  }
+  for (const secret of kept.secrets)
+    await kubectl.run(['delete', 'secret', secret, '--namespace', ns]);
+  for (const claim of kept.claims)
+    await kubectl.run([
+      'delete',
+      'persistentvolumeclaim',
+      claim.metadata.name,
+      '--namespace',
+      ns,
+      '--wait=false',
+    ]);
+  out.line(`${colors.green('✓')} deleted ${lost.join(', ')}`);
+}

@@ -1,0 +1,153 @@
+// status and uninstall on the real API server: what is kept, and that a reinstall reuses it.
+import { afterAll, describe, expect, it } from 'vitest';
+import { helms } from '../support/tools.js';
+import { runCli } from './support/cli.js';
+import { createNamespace, eventually, kubectl, kubectlJson } from './support/cluster.js';
+
+const [h3, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(cleanups.map((c) => c()));
+});
+
+describe('status', () => {
+  it('shows release, components, exposure, database and agent; --output json has the same', async () => {
+    const ns = await createNamespace('e2e-status');
+    cleanups.push(ns.remove);
+    await runCli(h4, [
+      'install',
+      '--yes',
+      '-n',
+      ns.name,
+      '--agent',
+      '--expose',
+      'ingress',
+      '--api-host',
+      'api.example.com',
+      '--ui-host',
+      'ui.example.com',
+      '--tls-secret',
+      'tls',
+    ]);
+    const text = await runCli(h4, ['status', '-n', ns.name]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(
+      /release {3}prefect-server in e2e-status-\w+: deployed, revision 1, chart prefect-server-0\.1\.0/,
+    );
+    expect(text.stdout).toMatch(/✓ apollo +1\/1 ready \(Deployment\)/);
+    expect(text.stdout).toMatch(/✓ postgresql +1\/1 ready \(StatefulSet\)/);
+    expect(text.stdout).toContain('https://api.example.com/graphql');
+    expect(text.stdout).toContain('agent     on');
+    const json = JSON.parse(
+      String((await runCli(h4, ['status', '-n', ns.name, '--output', 'json'])).stdout),
+    );
+    expect(json.components.map((c: { component: string }) => c.component)).toEqual([
+      'agent',
+      'apollo',
+      'graphql',
+      'hasura',
+      'postgresql',
+      'towel',
+      'ui',
+    ]);
+    expect(json.exposure).toEqual([
+      {
+        component: 'apollo',
+        type: 'Ingress',
+        url: 'https://api.example.com/graphql',
+        note: 'Ingress prefect-server-apollo',
+      },
+      {
+        component: 'ui',
+        type: 'Ingress',
+        url: 'https://ui.example.com/',
+        note: 'Ingress prefect-server-ui',
+      },
+    ]);
+    expect(json.database).toEqual({ mode: 'bundled', persistence: false });
+  });
+});
+
+describe('uninstall', () => {
+  it('keeps the password and the volume, a reinstall reuses them, --delete-data removes them', async () => {
+    const ns = await createNamespace('e2e-uninstall');
+    cleanups.push(ns.remove);
+    expect(
+      (
+        await runCli(h3, [
+          'install',
+          '--yes',
+          '-n',
+          ns.name,
+          '--db-persistence',
+          '--db-size',
+          '1Gi',
+        ])
+      ).exitCode,
+    ).toBe(0);
+    const pvc = await eventually('the database claim to bind', async () => {
+      const claims = await kubectlJson([
+        'get',
+        'pvc',
+        '-n',
+        ns.name,
+        '-l',
+        'app.kubernetes.io/instance=prefect-server',
+      ]);
+      return claims.items[0]?.status?.phase === 'Bound' ? claims.items[0] : undefined;
+    });
+    const password = (
+      await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns.name])
+    ).data;
+
+    const refused = await runCli(h3, ['uninstall', '-n', ns.name]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('pass --yes');
+
+    const removed = await runCli(h3, ['uninstall', '-n', ns.name, '--yes']);
+    expect(removed.exitCode, String(removed.stderr)).toBe(0);
+    expect(removed.stdout).toContain('Secret prefect-server-postgresql: the database password');
+    expect(removed.stdout).toContain(
+      `PersistentVolumeClaim ${pvc.metadata.name} (1Gi): the database`,
+    );
+    const deployments = await kubectlJson(['get', 'deployments', '-n', ns.name]);
+    expect(deployments.items).toEqual([]);
+
+    // Install again under the same name: the kept Secret and claim are reused.
+    expect(
+      (
+        await runCli(h3, [
+          'install',
+          '--yes',
+          '-n',
+          ns.name,
+          '--db-persistence',
+          '--db-size',
+          '1Gi',
+        ])
+      ).exitCode,
+    ).toBe(0);
+    expect(
+      (await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns.name])).data,
+    ).toEqual(password);
+    const claimAfter = await kubectlJson(['get', 'pvc', pvc.metadata.name, '-n', ns.name]);
+    expect(claimAfter.metadata.uid).toBe(pvc.metadata.uid);
+
+    const wiped = await runCli(h3, ['uninstall', '-n', ns.name, '--yes', '--delete-data']);
+    expect(wiped.exitCode, String(wiped.stderr)).toBe(0);
+    expect(wiped.stdout).toContain(
+      `deleted Secret prefect-server-postgresql, PersistentVolumeClaim ${pvc.metadata.name}`,
+    );
+    const secret = await kubectl([
+      'get',
+      'secret',
+      'prefect-server-postgresql',
+      '-n',
+      ns.name,
+      '--ignore-not-found',
+      '-o',
+      'name',
+    ]);
+    expect(String(secret.stdout)).toBe('');
+  });
+});
