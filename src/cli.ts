@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { defineCompletion } from './commands/completion.js';
 import { defineConnect } from './commands/connect.js';
 import { defineDoctor } from './commands/doctor.js';
 import { defineInstall } from './commands/install.js';
@@ -10,6 +11,7 @@ import { defineUpgrade } from './commands/upgrade.js';
 import { defineValues } from './commands/values.js';
 import { defineVerifyKey } from './commands/verify-key.js';
 import { ExitCode, UserError } from './errors.js';
+import { configureOutput } from './ui/output.js';
 import { printError } from './ui/print-error.js';
 
 /** The package's own version, read once from the package.json shipped beside dist/. */
@@ -32,6 +34,10 @@ export function buildProgram(): Command {
     .description('Install and operate Prefect Server 1.x on Kubernetes, through helm and kubectl.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--debug', 'print stack traces and the commands run')
+    .option('-q, --quiet', 'print nothing but errors and requested data (for scripts)')
+    .hook('preAction', (command) => {
+      configureOutput({ quiet: Boolean(command.optsWithGlobals().quiet) });
+    })
     .showSuggestionAfterError(true)
     .exitOverride();
 
@@ -44,6 +50,7 @@ export function buildProgram(): Command {
   defineVerifyKey(program);
   defineStatus(program);
   defineUninstall(program);
+  defineCompletion(program);
 
   program.addHelpText(
     'after',

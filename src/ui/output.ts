@@ -21,6 +21,12 @@ export interface Output {
 
 export const colors = chalk;
 
+/** Set once from the global flags (--quiet) before any command runs. */
+const defaults = { quiet: false };
+export function configureOutput(options: { quiet: boolean }): void {
+  defaults.quiet = options.quiet;
+}
+
 export function createOutput(
   options: { quiet?: boolean } = {},
   stream: NodeJS.WriteStream = process.stdout,
@@ -28,7 +34,7 @@ export function createOutput(
   const interactive = Boolean(stream.isTTY) && !process.env.CI;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
   else if (!stream.isTTY && process.env.FORCE_COLOR === undefined) chalk.level = 0;
-  const quiet = options.quiet ?? false;
+  const quiet = options.quiet ?? defaults.quiet;
   const write = (text: string) => {
     if (!quiet) stream.write(`${text}\n`);
   };
