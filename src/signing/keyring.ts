@@ -121,12 +121,14 @@ export async function importPrefectKey(
   await withScratchHome(env, async (gpg, dir) => {
     const file = join(dir, 'prefect.gpg');
     await writeFile(file, read.bytes, { mode: 0o600 });
-    const keys = await acceptedKeys(gpg, file);
-    if (keys.length === 0) refuseBundled('gpg found no valid public key in it');
-    const others = keys.filter((k) => k.fingerprint !== prefectKey.fingerprint);
-    if (others.length > 0 || keys.length !== 1) {
+    // show-only lists what the file holds even when a damaged self-signature would make gpg
+    // skip the key on import, so the refusal can name the fingerprint that was found.
+    const keys = parseColonKeys((await gpg.showKeys(file)).stdout);
+    if (keys.length === 0) refuseBundled('gpg found no OpenPGP key in it');
+    const found = keys.map((k) => formatFingerprint(k.fingerprint)).join(', ');
+    if (keys.length !== 1 || keys[0]?.fingerprint !== prefectKey.fingerprint) {
       refuseBundled(
-        `it holds ${others.map((k) => formatFingerprint(k.fingerprint)).join(', ')}, not Prefect's key ${formatFingerprint(prefectKey.fingerprint)}`,
+        `it holds ${found}, not Prefect's key ${formatFingerprint(prefectKey.fingerprint)}`,
       );
     }
     if (sha256(read.bytes) !== prefectKey.sha256) {
