@@ -19,8 +19,6 @@ interface Named {
   metadata: { name: string; annotations?: Record<string, string> };
 }
 
-const contextName = (plan: InstallPlan) => plan.cluster.context ?? 'the current context';
-
 export const clusterReachable: Check<PreflightContext> = {
   id: 'cluster-reachable',
   category: 'cluster',
@@ -33,10 +31,22 @@ export const clusterReachable: Check<PreflightContext> = {
     const server =
       result.exitCode === 0 ? JSON.parse(result.stdout).serverVersion?.gitVersion : undefined;
     if (server) return pass(`Kubernetes ${server}`);
-    const reason = result.stderr.trim().split('\n').pop() ?? 'no answer';
+    const reason =
+      result.stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^error: /, '') || 'no answer';
+    const where = await kubectl.describeTarget();
+    if (where.kubeconfigMissing) {
+      return fail(
+        `${where.description}`,
+        'Point KUBECONFIG (or --kubeconfig) at your cluster’s kubeconfig file.',
+      );
+    }
     return fail(
-      `cannot reach the cluster of ${contextName(plan)}: ${reason}`,
-      `Check it with: kubectl cluster-info${plan.cluster.context ? ` --context ${plan.cluster.context}` : ''}`,
+      `cannot reach ${where.description}: ${reason}`,
+      `Check the cluster and your kubeconfig: kubectl cluster-info${plan.cluster.context ? ` --context ${plan.cluster.context}` : ''}   (another context: --context NAME)`,
     );
   },
 };

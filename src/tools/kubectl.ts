@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { locateTool } from './locate.js';
 import { type RunOptions, runTool, type ToolResult } from './run-tool.js';
 
@@ -77,6 +78,36 @@ export class Kubectl {
     const args = ['apply', '-f', '-'];
     if (namespace) args.push('--namespace', namespace);
     return this.run(args, { ...options, input: manifest });
+  }
+
+  /** "context NAME (https://server)" for messages, read from the kubeconfig without contacting the cluster. */
+  async describeTarget(): Promise<{ description: string; kubeconfigMissing: boolean }> {
+    const files = (this.target.kubeconfig ?? process.env.KUBECONFIG ?? '')
+      .split(':')
+      .filter(Boolean);
+    const missing = files.filter((file) => !existsSync(file));
+    if (missing.length > 0 && missing.length === files.length) {
+      return {
+        description: `the kubeconfig ${missing.join(', ')} does not exist`,
+        kubeconfigMissing: true,
+      };
+    }
+    const view = await this.run(['config', 'view', '--minify', '--output', 'json'], {
+      allowFailure: true,
+      timeoutMs: 5000,
+    });
+    const fallback = this.target.context ? `context ${this.target.context}` : 'the current context';
+    if (view.exitCode !== 0) return { description: fallback, kubeconfigMissing: false };
+    const config = JSON.parse(view.stdout) as {
+      'current-context'?: string;
+      clusters?: { cluster?: { server?: string } }[];
+    };
+    const server = config.clusters?.[0]?.cluster?.server;
+    const context = this.target.context ?? config['current-context'] ?? '(none)';
+    return {
+      description: `context ${context}${server ? ` (${server})` : ''}`,
+      kubeconfigMissing: false,
+    };
   }
 
   /** The contexts of the kubeconfig and which one is current. */
