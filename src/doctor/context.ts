@@ -1,0 +1,248 @@
+// What every doctor check gets: the options, the tools, and the cluster's state gathered once.
+// Each fact is fetched the first time a check asks for it and shared after that, so checks that
+// run at the same time never repeat a call; whatever a fact opened (port-forwards, a database
+// connection) is closed by close().
+import { UserError } from '../errors.js';
+import { Helm, type HelmRelease } from '../tools/helm.js';
+import { Kubectl } from '../tools/kubectl.js';
+import { type AccessQuestion, reviewAccess } from './access-review.js';
+import {
+  type ClusterClasses,
+  fetchClusterClasses,
+  fetchReleaseObjects,
+  type ReleaseObjects,
+} from './cluster-state.js';
+import { type Forward, PortForwards } from './port-forward.js';
+
+export interface DoctorOptions {
+  namespace: string;
+  release: string;
+  context: string | undefined;
+  kubeconfig: string | undefined;
+  /** Before an install: only tools, cluster and permissions. */
+  pre: boolean;
+  /** An external database reached directly (its password from the URL, PGPASSWORD or the Secret). */
+  databaseUrl: string | undefined;
+  /** How long a LoadBalancer or Ingress may wait for its address before that is a failure. */
+  addressGraceSeconds: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A check that cannot run (the cluster is unreachable, a permission is missing, nothing to reach
+ * the database through): doctor reports a warning that says why, never a crash.
+ */
+export class CannotRun extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'CannotRun';
+  }
+}
+
+export interface Versions {
+  client: string | undefined;
+  server: string | undefined;
+  /** Why the server did not answer. */
+  error: string | undefined;
+}
+
+export interface ReleaseLookup {
+  release: HelmRelease | undefined;
+  /** Every release in the namespace, to suggest the right --release. */
+  others: HelmRelease[];
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
+export class DoctorContext {
+  readonly now = new Date();
+  private readonly facts = new Map<string, Promise<unknown>>();
+  private readonly closers: (() => Promise<void>)[] = [];
+  private forwards: PortForwards | undefined;
+
+  constructor(readonly options: DoctorOptions) {}
+
+  get namespace(): string {
+    return this.options.namespace;
+  }
+
+  get releaseName(): string {
+    return this.options.release;
+  }
+
+  /** `-n NS` plus `--release R` when it is not the default: for commands printed in hints. */
+  get target(): string {
+    const release =
+      this.options.release === 'prefect-server' ? '' : ` --release ${this.options.release}`;
+    const context = this.options.context ? ` --context ${this.options.context}` : '';
+    return `-n ${this.options.namespace}${release}${context}`;
+  }
+
+  /** The same fact for every check that asks; computed once. */
+  shared<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let fact = this.facts.get(key) as Promise<T> | undefined;
+    if (!fact) {
+      fact = compute();
+      // A failed fact is reported by the checks that await it; never as an unhandled rejection.
+      fact.catch(() => {});
+      this.facts.set(key, fact);
+    }
+    return fact;
+  }
+
+  /** Registers something to release when doctor ends (a database connection). */
+  onClose(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  kubectl(): Promise<Kubectl> {
+    return this.shared('kubectl', () =>
+      Kubectl.create(
+        { kubeconfig: this.options.kubeconfig, context: this.options.context },
+        this.options.env,
+      ),
+    );
+  }
+
+  helm(): Promise<Helm> {
+    return this.shared('helm', () =>
+      Helm.create(
+        { kubeconfig: this.options.kubeconfig, context: this.options.context },
+        this.options.env,
+      ),
+    );
+  }
+
+  /** kubectl's own version and the API server's, from one `kubectl version`. */
+  versions(): Promise<Versions> {
+    return this.shared('versions', async () => {
+      const kubectl = await this.kubectl();
+      const result = await kubectl.run(['version', '--output', 'json', '--request-timeout', '5s'], {
+        allowFailure: true,
+        timeoutMs: 10_000,
+      });
+      let parsed: {
+        clientVersion?: { gitVersion?: string };
+        serverVersion?: { gitVersion?: string };
+      } = {};
+      try {
+        parsed = JSON.parse(result.stdout);
+      } catch {}
+      return {
+        client: parsed.clientVersion?.gitVersion,
+        server: parsed.serverVersion?.gitVersion,
+        error: parsed.serverVersion ? undefined : lastLine(result.stderr) || 'no answer',
+      };
+    });
+  }
+
+  /** The API server's version; a CannotRun for every check that needs the cluster when it is down. */
+  async reachable(): Promise<string> {
+    let versions: Versions;
+    try {
+      versions = await this.versions();
+    } catch (error) {
+      throw new CannotRun(
+        `skipped: ${error instanceof Error ? error.message : String(error)}`,
+        error instanceof UserError ? error.hint : undefined,
+      );
+    }
+    if (!versions.server) {
+      throw new CannotRun(
+        'skipped: the cluster is not reachable',
+        'See the cluster checks above for why.',
+      );
+    }
+    return versions.server;
+  }
+
+  namespaceExists(): Promise<boolean> {
+    return this.shared('namespace', async () => {
+      await this.reachable();
+      const kubectl = await this.kubectl();
+      const result = await kubectl.run(
+        ['get', 'namespace', this.namespace, '--ignore-not-found', '--output', 'name'],
+        { allowFailure: true, timeoutMs: 15_000 },
+      );
+      if (result.exitCode !== 0) {
+        // A user without cluster-wide reads cannot ask; their namespace exists if they work in it.
+        if (/forbidden/i.test(result.stderr)) return true;
+        throw new Error(lastLine(result.stderr));
+      }
+      return result.stdout.trim() !== '';
+    });
+  }
+
+  /** The release's objects: one list call per kind, shared by every check. */
+  objects(): Promise<ReleaseObjects> {
+    return this.shared('objects', async () => {
+      await this.reachable();
+      return fetchReleaseObjects(await this.kubectl(), this.namespace, this.releaseName);
+    });
+  }
+
+  classes(): Promise<ClusterClasses> {
+    return this.shared('classes', async () => {
+      await this.reachable();
+      return fetchClusterClasses(await this.kubectl());
+    });
+  }
+
+  /** Answers to can-i questions in the namespace (cluster-wide while it does not exist). */
+  access(questions: readonly AccessQuestion[]): Promise<Map<string, boolean>> {
+    const key = `access:${questions.map((q) => `${q.verb} ${q.resource}`).join(',')}`;
+    return this.shared(key, async () => {
+      await this.reachable();
+      const scope = (await this.namespaceExists()) ? this.namespace : undefined;
+      const answers = await reviewAccess(await this.kubectl(), questions, scope);
+      return new Map(questions.map((q, i) => [`${q.verb} ${q.resource}`, answers[i] === true]));
+    });
+  }
+
+  /** The Helm release, read with helm as the user has it. */
+  release(): Promise<ReleaseLookup> {
+    return this.shared('release', async () => {
+      await this.reachable();
+      const helm = await this.helm();
+      const result = await helm.run(
+        ['list', '--namespace', this.namespace, '--all', '--output', 'json'],
+        { allowFailure: true, timeoutMs: 20_000 },
+      );
+      if (result.exitCode !== 0) {
+        const reason = lastLine(result.stderr).replace(/^Error: /, '');
+        throw new CannotRun(
+          `cannot list the Helm releases of ${this.namespace}: ${reason}`,
+          /forbidden/i.test(reason)
+            ? `Helm keeps releases in Secrets: you need to read Secrets in ${this.namespace}.`
+            : undefined,
+        );
+      }
+      const releases = JSON.parse(result.stdout || '[]') as HelmRelease[];
+      return {
+        release: releases.find((r) => r.name === this.releaseName),
+        others: releases.filter((r) => r.name !== this.releaseName),
+      };
+    });
+  }
+
+  /** A port-forward to a Service of the release, opened once and closed by close(). */
+  async forward(service: string, port: number): Promise<Forward> {
+    const kubectl = await this.kubectl();
+    this.forwards ??= new PortForwards(kubectl.binary, {
+      kubeconfig: this.options.kubeconfig,
+      context: this.options.context,
+    });
+    return this.forwards.open(this.namespace, service, port);
+  }
+
+  /** Ends the forwards and connections, whatever state the checks left them in. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.closers.map((close) => close()));
+    await this.forwards?.closeAll();
+  }
+}
