@@ -94,6 +94,12 @@ export const tools = {
     binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
     versionFlags: kubeVersionFlags,
   },
+  'kube-score': {
+    module: 'github.com/zegl/kube-score',
+    packages: ['github.com/zegl/kube-score/cmd/kube-score'],
+    binaries: ['kube-score'],
+    versionFlags: (v) => [`-X main.version=${v}`],
+  },
   kwok: {
     module: 'sigs.k8s.io/kwok',
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],

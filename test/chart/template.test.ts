@@ -91,6 +91,7 @@ describe.each(helms())('helm template with $label', (helm) => {
           'Service/rel-graphql',
           'Service/rel-hasura',
           'Service/rel-postgresql',
+          'Service/rel-postgresql-hl',
           'Service/rel-ui',
           'ServiceAccount/rel-serviceaccount',
           'StatefulSet/rel-postgresql',
@@ -126,7 +127,13 @@ describe.each(helms())('helm template with $label', (helm) => {
         'rel-apollo': ['ClusterIP', 4200],
         'rel-ui': ['ClusterIP', 8080],
         'rel-postgresql': ['ClusterIP', 5432],
+        'rel-postgresql-hl': ['ClusterIP', 5432],
       });
+      // The StatefulSet's governing Service is headless; clients use rel-postgresql.
+      expect(rendered.get('Service', 'rel-postgresql-hl').spec.clusterIP).toBe('None');
+      expect(rendered.get('StatefulSet', 'rel-postgresql').spec.serviceName).toBe(
+        'rel-postgresql-hl',
+      );
       const containerPort = (component: string) =>
         podSpec(deployment(rendered, component)).containers[0].ports[0].containerPort;
       expect(containerPort('hasura')).toBe(3000);
@@ -210,10 +217,9 @@ describe.each(helms())('helm template with $label', (helm) => {
       const rendered = r('defaults');
       const httpProbe = (component: string) => {
         const c = podSpec(deployment(rendered, component)).containers[0];
-        for (const probe of ['readinessProbe', 'livenessProbe']) {
-          expect(c[probe]?.httpGet?.port, `${component} ${probe}`).toBe('http');
-        }
-        expect(c.readinessProbe.httpGet.path).toBe(c.livenessProbe.httpGet.path);
+        expect(c.readinessProbe?.httpGet?.port, `${component} readiness`).toBe('http');
+        // Liveness asks only whether the process serves: a dependency being down must not restart it.
+        expect(c.livenessProbe?.tcpSocket?.port, `${component} liveness`).toBe('http');
         return c.readinessProbe.httpGet.path;
       };
       expect(httpProbe('hasura')).toBe('/healthz');
@@ -237,7 +243,7 @@ describe.each(helms())('helm template with $label', (helm) => {
         '-p',
         '5432',
       ]);
-      expect(pg.livenessProbe.exec.command[0]).toBe('pg_isready');
+      expect(pg.livenessProbe.tcpSocket.port).toBe('postgresql');
       expect(podSpec(deployment(rendered, 'towel')).containers[0].livenessProbe).toBeUndefined();
     });
 
