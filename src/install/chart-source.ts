@@ -49,16 +49,6 @@ export function bundledChartDefaults(): {
   };
 }
 
-/**
- * How helm is told which chart, without touching the user's helm configuration: a local path, or
- * the chart name plus `--repo`. Installs use prepareChart, which also adds the repository and
- * checks signatures.
- */
-export function chartArgs(chart: InstallPlan['chart']): { chart: string; extraArgs: string[] } {
-  if (chart.source === 'bundled') return { chart: bundledChartPath, extraArgs: [] };
-  return { chart: 'prefect-server', extraArgs: ['--repo', chart.repoUrl] };
-}
-
 export const chartName = 'prefect-server';
 export const preferredRepoName = 'prefecthq';
 

@@ -4,7 +4,7 @@
 // without a confirmation (--yes, or a prompt in a terminal).
 import { answersFromFlags, type PlanFlags } from '../commands/answers-from-flags.js';
 import { ExitCode, InputError, UserError } from '../errors.js';
-import { bundledChartDefaults, chartArgs } from '../install/chart-source.js';
+import { bundledChartDefaults, prepareChart } from '../install/chart-source.js';
 import { PrivateDir } from '../install/private-files.js';
 import { canPrompt } from '../install/run-install.js';
 import { buildPlan, flagOf, type InstallAnswers } from '../plan/install-plan.js';
@@ -266,12 +266,23 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
   const dir = await PrivateDir.create();
   try {
     const valuesFile = await dir.write('values.yaml', valuesToYaml(finalValues));
-    const { chart: chartRef, extraArgs } = chartArgs(plan.chart);
+    // A released chart: its repository and, with --verify, its signature, before anything changes.
+    const {
+      chart: chartRef,
+      version,
+      verify,
+      extraArgs,
+    } = await prepareChart(helm, plan.chart, {
+      workDir: dir.path,
+      dryRun: flags.dryRun ?? false,
+      out,
+    });
     const request = {
       release: release.name,
       namespace: release.namespace,
       chart: chartRef,
-      version: plan.chart.source === 'repo' ? plan.chart.version : undefined,
+      version,
+      verify,
       valuesFiles: [valuesFile, ...plan.extra.valuesFiles],
       wait: true,
       timeout: flags.timeout,

@@ -127,6 +127,11 @@ async function askChart(p: Prompter, a: InstallAnswers, ctx: WizardContext): Pro
     validate: refuse(rules.httpUrl),
   });
   a.chartVersion ??= await askChartVersion(p, ctx, a.repoUrl);
+  // Prefect's own signing key expired in 2023, so verification only works for a re-signed mirror.
+  a.verify ??= await p.confirm({
+    message: 'Verify the chart signature? (needs a .prov file and a key that has not expired)',
+    default: false,
+  });
 }
 
 async function askChartVersion(p: Prompter, ctx: WizardContext, repoUrl: string): Promise<string> {

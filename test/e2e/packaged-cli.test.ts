@@ -38,6 +38,7 @@ describe('the packed tarball', () => {
     const installed = join(project, 'node_modules', 'prefect-server-install');
     expect(existsSync(join(installed, 'chart', 'Chart.yaml'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'cli.js'))).toBe(true);
+    expect(existsSync(join(installed, 'keys', 'prefect-chart-signing-key.b64'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false);
   });
 

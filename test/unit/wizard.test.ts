@@ -507,6 +507,7 @@ describe('install wizard', () => {
     };
     const { answers, terminal } = await converse(given, ctx, async (t) => {
       await t.answer('Chart repository URL', ENTER);
+      await t.answer('Verify the chart signature?', ENTER);
       await t.answer('StorageClass of the database volume', DOWN, ENTER);
       await t.answer('Set CPU/memory for flow-run jobs?', ENTER);
       await t.answer('Tenant name', ENTER);
@@ -546,6 +547,7 @@ describe('install wizard', () => {
       await t.answer('the chart shipped with this CLI', DOWN, ENTER);
       await t.answer(`Chart repository URL (${defaults.repoUrl})`, ENTER);
       await t.answer('Chart version', DOWN, ENTER);
+      await t.answer('Verify the chart signature?', ENTER);
     });
     expect(calls.listRepoVersions).toEqual([defaults.repoUrl]);
     expect(terminal.screen).toContain('2022.09.23 (newest)');
@@ -572,10 +574,11 @@ describe('install wizard', () => {
       await t.answer('Chart version (e.g. 2022.09.23)', 'latest', ENTER);
       await t.waitFor('Chart version "latest" must look like 2022.09.23 or 1.2.3.');
       await t.type(CLEAR, '2022.09.23', ENTER);
+      await t.answer('Verify the chart signature?', 'y', ENTER);
     });
     expect(terminal.screen).not.toContain('stack detail');
     expect(answers.chartVersion).toBe('2022.09.23');
-    expect(buildPlan(answers).chart).toMatchObject({ version: '2022.09.23' });
+    expect(buildPlan(answers).chart).toMatchObject({ version: '2022.09.23', verify: true });
   });
 
   it('a cluster with one context and no classes: no context question, classes typed', async () => {
