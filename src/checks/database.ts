@@ -432,7 +432,18 @@ function session(ctx: DoctorContext): Promise<Session> {
         result: judgeLoginError(
           error as PgError,
           { user: config.user, database: config.database, via },
-          t,
+          // With --database-url the database is not the pod's: the fixes are SQL, not kubectl exec.
+          url && t
+            ? {
+                ...t,
+                user: url.user,
+                host: url.host,
+                port: url.port,
+                database: url.database,
+                service: undefined,
+                pod: undefined,
+              }
+            : t,
           ctx.namespace,
           ctx.releaseName,
         ),
