@@ -223,8 +223,15 @@ export function judgeRestarts(
     return !Number.isNaN(finished) && now.getTime() - finished <= windowSeconds * 1000;
   });
   if (recent.length === 0) {
-    const total = views.reduce((sum, c) => sum + c.status.restartCount, 0);
-    return pass(total === 0 ? 'no restarts' : `${total} restarts, none in the last hour`);
+    // Crash loops and OOM kills are their own checks' findings, not counted again here.
+    const total = views
+      .filter((c) => !failing.has(c) && !oomKilled(c))
+      .reduce((sum, c) => sum + c.status.restartCount, 0);
+    return pass(
+      total === 0
+        ? `no restarts${failing.size > 0 ? ' besides the failing containers above' : ''}`
+        : `${total} restarts, none in the last hour`,
+    );
   }
   const first = recent[0] as ContainerView;
   return warn(
