@@ -99,7 +99,7 @@ const reachableCheck: DoctorCheck = {
     if (versions.server) return pass(`Kubernetes ${versions.server}`);
     const context = ctx.options.context ? ` --context ${ctx.options.context}` : '';
     return fail(
-      `the API server did not answer within 5 s: ${versions.error ?? 'no answer'}`,
+      `cannot reach the API server: ${versions.error ?? 'no answer within 5 s'}`,
       `Check the cluster and your credentials: kubectl cluster-info${context}`,
     );
   },
