@@ -57,7 +57,11 @@ Examples:
     )
     .action(async (flags: TenantFlags & { name: string; slug: string }) => {
       const { runTenantCreate } = await import('../prefect/run-tenant.js');
-      await runTenantCreate(apiTarget(flags), { name: flags.name, slug: flags.slug }, createOutput());
+      await runTenantCreate(
+        apiTarget(flags),
+        { name: flags.name, slug: flags.slug },
+        createOutput(),
+      );
     });
 
   const list = tenant

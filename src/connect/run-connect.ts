@@ -5,7 +5,11 @@ import { homedir } from 'node:os';
 import { ExitCode, InputError, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
 import { describeApiError, fetchUiServerUrl, PrefectApi } from '../prefect/api-client.js';
-import { ClientConfigError, clientSettingsFor, renderClientConfig } from '../prefect/client-config.js';
+import {
+  ClientConfigError,
+  clientSettingsFor,
+  renderClientConfig,
+} from '../prefect/client-config.js';
 import { clientConfigFiles, writeClientConfig } from '../prefect/config-files.js';
 import type { Tenant } from '../prefect/graphql.js';
 import { loopbackUrl, portForwardUrls } from '../prefect/urls.js';
@@ -114,7 +118,9 @@ async function reportAndConfigure(
   if (options.writeConfig) await configureClient(endpoints.apiUrl, options, out);
   else out.line(colors.dim('~/.prefect left as it is (--no-config).'));
 
-  out.heading(`Prefect Server, release ${options.ref.release} in namespace ${options.ref.namespace}`);
+  out.heading(
+    `Prefect Server, release ${options.ref.release} in namespace ${options.ref.namespace}`,
+  );
   out.line(`  UI:      ${endpoints.uiUrl}`);
   out.line(`  API:     ${endpoints.apiUrl}`);
   if (tenants === undefined) {
@@ -123,11 +129,14 @@ async function reportAndConfigure(
     out.line('  Tenants: none yet; the dashboard stays blank until one exists:');
     out.line(`           prefect-server tenant create ${commandLine(targetFlags(options.ref))}`);
   } else {
-    out.line(`  Tenants: ${tenants.map((t) => (t.name === t.slug ? t.slug : `${t.name} (${t.slug})`)).join(', ')}`);
+    out.line(
+      `  Tenants: ${tenants.map((t) => (t.name === t.slug ? t.slug : `${t.name} (${t.slug})`)).join(', ')}`,
+    );
   }
   if (options.open) {
     const problem = await openInBrowser(endpoints.uiUrl);
-    if (problem) out.warn(`Could not open a browser (${problem}); open ${endpoints.uiUrl} yourself.`);
+    if (problem)
+      out.warn(`Could not open a browser (${problem}); open ${endpoints.uiUrl} yourself.`);
     else out.line(`Opened ${endpoints.uiUrl} in your browser.`);
   }
 }
@@ -147,26 +156,32 @@ async function checkServer(
   const healthy = health.status === 'fulfilled';
   if (healthy) out.line(`${mark.ok} apollo answers its health check`);
   else {
-    out.warn(`apollo did not pass its health check: ${describeApiError(health.reason)}`);
-    out.line(colors.dim(`    Find out why: prefect-server doctor ${commandLine(targetFlags(ref))}`));
+    out.line(`${mark.bad} apollo is not healthy: it ${describeApiError(health.reason)}`);
+    out.line(
+      colors.dim(`    Find out why: prefect-server doctor ${commandLine(targetFlags(ref))}`),
+    );
   }
   if (serverUrl.status === 'fulfilled') {
     const verdict = checkUiApiUrl(serverUrl.value, endpoints.apiUrl, ref, endpoints.mode);
     if (verdict.ok) {
-      out.line(`${mark.ok} the UI sends browsers to ${endpoints.apiUrl} (server_url in /settings.json)`);
+      out.line(
+        `${mark.ok} the UI sends browsers to ${endpoints.apiUrl} (server_url in /settings.json)`,
+      );
     } else {
-      out.warn(verdict.message);
+      out.line(`${mark.bad} ${verdict.message}`);
       out.line(`    Fix: ${verdict.fixes[0]}`);
       for (const other of verdict.fixes.slice(1)) out.line(`    Or:  ${other}`);
     }
   } else {
-    out.warn(`Could not read the UI's /settings.json: ${describeApiError(serverUrl.reason)}`);
+    out.line(
+      `${mark.bad} could not read the UI's /settings.json: the UI ${describeApiError(serverUrl.reason)}`,
+    );
   }
   if (!healthy) return undefined;
   try {
     return await api.listTenants();
   } catch (error) {
-    out.warn(`Could not list tenants: ${describeApiError(error)}`);
+    out.warn(`Could not list tenants: the API ${describeApiError(error)}`);
     return undefined;
   }
 }
@@ -175,7 +190,11 @@ function homePath(path: string, home: string): string {
   return path.startsWith(`${home}/`) ? `~/${path.slice(home.length + 1)}` : path;
 }
 
-async function configureClient(apiUrl: string, options: ConnectOptions, out: Output): Promise<void> {
+async function configureClient(
+  apiUrl: string,
+  options: ConnectOptions,
+  out: Output,
+): Promise<void> {
   const home = options.home ?? homedir();
   const settings = clientSettingsFor(apiUrl);
   try {
@@ -186,7 +205,9 @@ async function configureClient(apiUrl: string, options: ConnectOptions, out: Out
         out.line(`${colors.green('✓')} ${shown} already set`);
         continue;
       }
-      const saved = file.backup ? `; the previous file is saved as ${homePath(file.backup, home)}` : '';
+      const saved = file.backup
+        ? `; the previous file is saved as ${homePath(file.backup, home)}`
+        : '';
       out.line(
         `${colors.green('✓')} ${shown} ${shown.endsWith('config.toml') ? `points the Prefect client at ${settings.host}:${settings.port}, your other settings kept` : 'sets backend = "server"'}${saved}`,
       );
@@ -196,7 +217,9 @@ async function configureClient(apiUrl: string, options: ConnectOptions, out: Out
     if (!(error instanceof ClientConfigError)) throw error;
     out.warn(`~/.prefect was not changed: ${error.message}`);
     out.line(
-      colors.dim('    Fix the file, or see what to put in it: prefect-server connect --print-config'),
+      colors.dim(
+        '    Fix the file, or see what to put in it: prefect-server connect --print-config',
+      ),
     );
   }
 }
@@ -257,7 +280,9 @@ async function externalEndpoints(
         },
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, Math.max(0, deadline - Date.now()))));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(2_000, Math.max(0, deadline - Date.now()))),
+    );
     objects = await findReleaseObjects(kubectl, options.ref, true);
   }
 }
@@ -305,20 +330,32 @@ async function forwardUntilInterrupted(
     probes[which](event.port).then(
       () => {
         forwards[which].markHealthy();
-        out.line(`${colors.green('✓')} ${labels[which]} port-forward reconnected on localhost:${event.port}`);
+        out.line(
+          `${colors.green('✓')} ${labels[which]} port-forward reconnected on localhost:${event.port}`,
+        );
       },
       (error) =>
-        out.warn(`${labels[which]} port-forward restarted, but ${describeApiError(error)}`),
+        out.warn(
+          `${labels[which]} port-forward restarted, but the ${labels[which]} ${describeApiError(error)}`,
+        ),
     );
   };
   forwards.api = new SupervisedForward(
     kubectl,
-    { namespace: options.ref.namespace, service: objects.apollo.metadata.name, remotePort: servicePort(objects.apollo) },
+    {
+      namespace: options.ref.namespace,
+      service: objects.apollo.metadata.name,
+      remotePort: servicePort(objects.apollo),
+    },
     { onEvent: onEvent('api') },
   );
   forwards.ui = new SupervisedForward(
     kubectl,
-    { namespace: options.ref.namespace, service: objects.ui.metadata.name, remotePort: servicePort(objects.ui) },
+    {
+      namespace: options.ref.namespace,
+      service: objects.ui.metadata.name,
+      remotePort: servicePort(objects.ui),
+    },
     { onEvent: onEvent('ui') },
   );
 
@@ -385,7 +422,13 @@ async function startAndReport(
   if (uiChoice.note) out.warn(`${uiChoice.note}: localhost:${uiPort}`);
   const { apiUrl, uiUrl } = portForwardUrls(apiPort, uiPort);
   await reportAndConfigure(
-    { apiUrl, uiUrl, probeApiUrl: loopbackUrl(apiUrl), probeUiUrl: loopbackUrl(uiUrl), mode: 'port-forward' },
+    {
+      apiUrl,
+      uiUrl,
+      probeApiUrl: loopbackUrl(apiUrl),
+      probeUiUrl: loopbackUrl(uiUrl),
+      mode: 'port-forward',
+    },
     options,
     out,
   );

@@ -18,7 +18,7 @@ import { apolloHealthUrl } from './urls.js';
 export interface ApiCallOptions {
   /** How long to keep retrying network failures and 5xx answers. */
   budgetMs: number;
-  /** One request's limit (capped by what is left of the budget, but never under 1 s). */
+  /** One request's limit (capped by what is left of the budget, but never under 2 s). */
   requestTimeoutMs?: number;
   onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
 }
@@ -29,9 +29,6 @@ export function describeNetworkError(error: unknown): string {
     return 'no answer in time';
   }
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string }) : {};
-  if (cause?.code && cause.message && !cause.message.includes(cause.code)) {
-    return `${cause.code}: ${cause.message}`;
-  }
   if (cause?.message) return cause.message;
   if (cause?.code) return cause.code;
   return error instanceof Error ? error.message : String(error);
@@ -63,7 +60,7 @@ async function withRetries<T>(
 }
 
 function requestTimeout(options: ApiCallOptions, remainingMs: number): number {
-  return Math.max(1_000, Math.min(options.requestTimeoutMs ?? 10_000, remainingMs));
+  return Math.max(2_000, Math.min(options.requestTimeoutMs ?? 10_000, remainingMs));
 }
 
 export class PrefectApi {
@@ -112,7 +109,7 @@ export class PrefectApi {
       if (status !== 200) {
         throw new ApiFailure(
           status >= 500 ? 'server' : 'client',
-          `health check answered HTTP ${status}${body.trim() ? `: ${body.trim().slice(0, 200)}` : ''}`,
+          `HTTP ${status} to its health check${body.trim() ? `: ${body.trim().slice(0, 200)}` : ''}`,
           status,
         );
       }
@@ -157,12 +154,22 @@ export async function fetchUiServerUrl(uiUrl: string, options: ApiCallOptions): 
   });
 }
 
-/** A one-sentence reason for an API call that did not work, for a message to the user. */
+/**
+ * What went wrong with an API call, as the end of a sentence about the API: "did not answer
+ * (connect ECONNREFUSED ...)", "answered HTTP 503: <the server's message>"; with the attempts.
+ */
 export function describeApiError(error: unknown): string {
   if (error instanceof RetriesExhausted) {
+    if (error.attempts === 1) return describeApiError(error.lastError);
     const seconds = Math.max(1, Math.round(error.elapsedMs / 1000));
-    return `${describeApiError(error.lastError)} (${error.attempts} attempt${error.attempts === 1 ? '' : 's'} in ${seconds} s)`;
+    return `${describeApiError(error.lastError)} (${error.attempts} attempts in ${seconds} s)`;
   }
-  if (error instanceof ApiFailure || error instanceof GraphqlErrors) return error.message;
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiFailure) {
+    if (error.kind === 'network') return `did not answer (${error.message})`;
+    if (error.kind === 'protocol')
+      return `gave an answer this CLI does not understand: ${error.message}`;
+    return `answered ${error.message}`;
+  }
+  if (error instanceof GraphqlErrors) return `answered with an error: ${error.message}`;
+  return `failed: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -153,13 +153,22 @@ export function mergeBackendConfig(existing: string | undefined): MergeResult {
 export function renderClientConfig(settings: ClientSettings): string {
   const format = TomlFormat.default();
   format.inlineTableStart = 3;
-  return stringify(
+  const text = stringify(
     {
       server: { host: settings.host, port: settings.port, ui: { apollo_url: settings.apolloUrl } },
     },
     format,
   );
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
+
+/** Prefect's own interpolation syntax in config.toml (not JavaScript templates). */
+const interpolated = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Prefect's syntax, matched literally
+  host: '${server.host}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Prefect's syntax, matched literally
+  port: '${server.port}',
+};
 
 /** Things that would make the client ignore what we wrote: say so rather than let it surprise. */
 export function clientConfigWarnings(mergedText: string, env: NodeJS.ProcessEnv): string[] {
@@ -168,7 +177,7 @@ export function clientConfigWarnings(mergedText: string, env: NodeJS.ProcessEnv)
   const endpoint = server?.endpoint;
   if (
     typeof endpoint === 'string' &&
-    !(endpoint.includes('${server.host}') && endpoint.includes('${server.port}'))
+    !(endpoint.includes(interpolated.host) && endpoint.includes(interpolated.port))
   ) {
     warnings.push(
       `~/.prefect/config.toml sets [server] endpoint = "${endpoint}", which the client uses instead of host and port; remove that line to use this server.`,

@@ -36,13 +36,18 @@ export function checkTenant(name: string, slug: string): void {
 
 function apiFailure(action: string, via: string, hint: string, error: unknown): UserError {
   if (error instanceof GraphqlErrors) {
-    return new UserError(`The Prefect API refused to ${action}: ${error.message}`, { cause: error });
+    return new UserError(`The Prefect API refused to ${action}: ${error.message}`, {
+      cause: error,
+    });
   }
   if (error instanceof UserError) return error;
-  return new UserError(`Could not ${action}: the Prefect API at ${via} ${describeApiError(error)}.`, {
-    hint,
-    cause: error,
-  });
+  return new UserError(
+    `Could not ${action}: the Prefect API at ${via} ${describeApiError(error)}.`,
+    {
+      hint,
+      cause: error,
+    },
+  );
 }
 
 export async function runTenantCreate(
@@ -58,7 +63,7 @@ export async function runTenantCreate(
       budgetMs: target.timeoutMs,
       onRetry: (error, delay) =>
         spinner.update(
-          `Creating tenant ${tenant.slug}: ${describeApiError(error)}; trying again in ${formatDuration(delay)}`,
+          `Creating tenant ${tenant.slug}: the API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`,
         ),
     });
     try {
@@ -93,18 +98,23 @@ export async function runTenantList(
   write: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<void> {
   checkApiTarget(target);
-  const tenants = await withApiAccess(target.apiUrl, target.ref, target.timeoutMs, async (access) => {
-    const api = new PrefectApi(access.apiUrl, {
-      budgetMs: target.timeoutMs,
-      onRetry: (error, delay) =>
-        out.warn(`${describeApiError(error)}; trying again in ${formatDuration(delay)}`),
-    });
-    try {
-      return await api.listTenants();
-    } catch (error) {
-      throw apiFailure('list tenants', access.via, access.hint, error);
-    }
-  });
+  const tenants = await withApiAccess(
+    target.apiUrl,
+    target.ref,
+    target.timeoutMs,
+    async (access) => {
+      const api = new PrefectApi(access.apiUrl, {
+        budgetMs: target.timeoutMs,
+        onRetry: (error, delay) =>
+          out.warn(`The API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`),
+      });
+      try {
+        return await api.listTenants();
+      } catch (error) {
+        throw apiFailure('list tenants', access.via, access.hint, error);
+      }
+    },
+  );
   if (format === 'json') {
     write(`${JSON.stringify(tenants, null, 2)}\n`);
     return;
