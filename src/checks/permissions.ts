@@ -102,12 +102,16 @@ const canCreate: DoctorCheck = {
   async run(ctx) {
     let required: string[];
     let optional: string[];
-    if (ctx.options.pre) {
+    // Without a release (yet), judge as before an install: what any install needs, and the rest.
+    const features = ctx.options.pre
+      ? undefined
+      : await featuresOfRelease(ctx).catch(() => undefined);
+    if (features) {
+      required = kindsForFeatures(features);
+      optional = [];
+    } else {
       required = kindsForFeatures({ ...noFeatures, bundledDatabase: true });
       optional = kindsForFeatures(allFeatures).filter((k) => !required.includes(k));
-    } else {
-      required = kindsForFeatures(await featuresOfRelease(ctx));
-      optional = [];
     }
     const allowed = await ctx.access(
       [...required, ...optional].map((resource) => ({ verb: 'create', resource })),

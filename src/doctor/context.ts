@@ -182,7 +182,26 @@ export class DoctorContext {
   objects(): Promise<ReleaseObjects> {
     return this.shared('objects', async () => {
       await this.reachable();
-      return fetchReleaseObjects(await this.kubectl(), this.namespace, this.releaseName);
+      const objects = await fetchReleaseObjects(
+        await this.kubectl(),
+        this.namespace,
+        this.releaseName,
+      );
+      const none =
+        objects.workloads.length +
+          objects.pods.length +
+          objects.services.length +
+          objects.ingresses.length ===
+        0;
+      if (none) {
+        // No objects and no release: the release checks say so once; the rest have nothing to check.
+        const lookup = await this.release().catch(() => undefined);
+        if (lookup && !lookup.release)
+          throw new CannotRun(
+            `skipped: there is no release ${this.releaseName} in ${this.namespace}`,
+          );
+      }
+      return objects;
     });
   }
 

@@ -139,6 +139,34 @@ describe('doctor --pre', () => {
   });
 });
 
+describe('doctor where there is no release', () => {
+  it('says so once, with the install command; the checks of the release are skipped', async () => {
+    const { exitCode, json, check } = await doctorJson(['-n', ns.name]);
+    expect(exitCode).toBe(1);
+    expect(check('release-exists')).toMatchObject({
+      status: 'fail',
+      message: `no release prefect-server in namespace ${ns.name}`,
+      hint: expect.stringContaining(`prefect-server install -n ${ns.name}`),
+    });
+    expect(json.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual([
+      'release-exists',
+    ]);
+    for (const id of [
+      'workloads-available',
+      'pods-crash-loop',
+      'database-login',
+      'api-health',
+      'agent-ready',
+      'exposure-load-balancer',
+    ])
+      expect(check(id), id).toMatchObject({
+        status: 'warn',
+        message: `skipped: there is no release prefect-server in ${ns.name}`,
+      });
+    expect(check('permissions-create').status).toBe('pass');
+  });
+});
+
 describe('a cluster doctor cannot use', () => {
   it('an API server that does not answer: the reachability check fails quickly, the rest say they were skipped', async () => {
     const port = await freePort();
