@@ -155,6 +155,44 @@ function startProcess(dir, name, binary, args) {
   return child.pid;
 }
 
+/** Starts one process of the cluster and records how, so a test can stop and restart it. */
+function startComponent(state, key, logName, binary, args) {
+  state.pids[key] = startProcess(state.dir, logName, binary, args);
+  state.commands ??= {};
+  state.commands[key] = { logName, binary, args };
+}
+
+function saveState(state) {
+  writeFileSync(join(state.dir, 'cluster.json'), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Stops one process (e.g. the API server, for fault tests); `startAgain` brings it back. */
+export async function stopComponent(dir, key) {
+  const state = readCluster(dir);
+  const pid = state.pids[key];
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {}
+  await waitUntilGone([pid], 10_000);
+}
+
+export async function startAgain(dir, key) {
+  const state = readCluster(dir);
+  const { logName, binary, args } = state.commands[key];
+  startComponent(state, key, logName, binary, args);
+  saveState(state);
+  if (key === 'apiserver') {
+    await waitFor(
+      'kube-apiserver /readyz',
+      () => getReady(state.ports.apiserver, join(dir, 'ca.crt'), '/readyz'),
+      {
+        timeoutMs: 90_000,
+        dir,
+      },
+    );
+  }
+}
+
 function getReady(port, caFile, path) {
   return new Promise((resolve) => {
     const req = request(
@@ -241,7 +279,7 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
     const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
     const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
 
-    state.pids.etcd = startProcess(dir, 'etcd', tools.etcd.etcd, [
+    startComponent(state, 'etcd', 'etcd', tools.etcd.etcd, [
       '--name=prefect-test',
       `--data-dir=${join(dir, 'etcd')}`,
       `--listen-client-urls=${etcdUrl}`,
@@ -255,7 +293,7 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
     ]);
     save();
 
-    state.pids.apiserver = startProcess(dir, 'kube-apiserver', tools.kube['kube-apiserver'], [
+    startComponent(state, 'apiserver', 'kube-apiserver', tools.kube['kube-apiserver'], [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
@@ -286,8 +324,9 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
       },
     );
 
-    state.pids.controllerManager = startProcess(
-      dir,
+    startComponent(
+      state,
+      'controllerManager',
       'kube-controller-manager',
       tools.kube['kube-controller-manager'],
       [
@@ -308,7 +347,7 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
         '--profiling=false',
       ],
     );
-    state.pids.scheduler = startProcess(dir, 'kube-scheduler', tools.kube['kube-scheduler'], [
+    startComponent(state, 'scheduler', 'kube-scheduler', tools.kube['kube-scheduler'], [
       `--kubeconfig=${kubeconfig}`,
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
@@ -321,7 +360,7 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
 
     // kwok's CRDs are applied from the kwok module's own copy (test-tools puts them in its cache).
     kubectl(kubeconfig, ['apply', '--server-side', '-f', join(tools.kwok.dir, 'crds')]);
-    state.pids.kwok = startProcess(dir, 'kwok', tools.kwok.kwok, [
+    startComponent(state, 'kwok', 'kwok', tools.kwok.kwok, [
       `--kubeconfig=${kubeconfig}`,
       `--config=${join(repoRoot, 'test', 'cluster', 'kwok-stages.yaml')}`,
       '--manage-all-nodes=false',
