@@ -137,9 +137,14 @@ export class SupervisedForward {
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => this.markHealthy(), this.options.stableAfterMs ?? 10_000);
     void run.exited.then((reason) => {
-      if (this.stopping || this.run !== run) return;
-      clearTimeout(this.stableTimer);
-      this.scheduleRestart(reason);
+      // Ctrl-C in a terminal reaches kubectl (same process group) as well as us; when kubectl
+      // died of a signal, give our own signal handler a moment to say this is a stop, not a drop.
+      const grace = run.child.signalCode ? 250 : 0;
+      setTimeout(() => {
+        if (this.stopping || this.run !== run) return;
+        clearTimeout(this.stableTimer);
+        this.scheduleRestart(reason);
+      }, grace);
     });
   }
 

@@ -124,7 +124,7 @@ async function reportAndConfigure(
   out.line(`  UI:      ${endpoints.uiUrl}`);
   out.line(`  API:     ${endpoints.apiUrl}`);
   if (tenants === undefined) {
-    out.line('  Tenants: unknown (the API did not answer)');
+    out.line('  Tenants: unknown (the API did not tell, see above)');
   } else if (tenants.length === 0) {
     out.line('  Tenants: none yet; the dashboard stays blank until one exists:');
     out.line(`           prefect-server tenant create ${commandLine(targetFlags(options.ref))}`);
@@ -198,7 +198,8 @@ async function configureClient(
   const home = options.home ?? homedir();
   const settings = clientSettingsFor(apiUrl);
   try {
-    const outcome = await writeClientConfig(settings, clientConfigFiles(home));
+    const files = clientConfigFiles(home);
+    const outcome = await writeClientConfig(settings, files);
     for (const file of outcome.files) {
       const shown = homePath(file.path, home);
       if (!file.changed) {
@@ -208,9 +209,11 @@ async function configureClient(
       const saved = file.backup
         ? `; the previous file is saved as ${homePath(file.backup, home)}`
         : '';
-      out.line(
-        `${colors.green('✓')} ${shown} ${shown.endsWith('config.toml') ? `points the Prefect client at ${settings.host}:${settings.port}, your other settings kept` : 'sets backend = "server"'}${saved}`,
-      );
+      const what =
+        file.path === files.backend
+          ? 'backend = "server"'
+          : `the Prefect client points at ${settings.host}:${settings.port}${file.created ? '' : ', your other settings kept'}`;
+      out.line(`${colors.green('✓')} ${file.created ? 'created ' : ''}${shown}: ${what}${saved}`);
     }
     for (const warning of outcome.warnings) out.warn(warning);
   } catch (error) {
@@ -366,7 +369,8 @@ async function forwardUntilInterrupted(
     ready.catch(() => {});
     const first = await Promise.race([ready.then(() => undefined), signals.caught]);
     if (first === undefined) {
-      out.line(colors.dim('\nKeeping both port-forwards open; press Ctrl-C to stop.'));
+      out.line();
+      out.line(colors.dim('Keeping both port-forwards open; press Ctrl-C to stop.'));
       let probing = false;
       probeTimer = setInterval(() => {
         if (probing) return;

@@ -29,6 +29,8 @@ export const backupSuffix = '.before-prefect-server';
 export interface FileOutcome {
   path: string;
   changed: boolean;
+  /** The file did not exist before. */
+  created?: boolean;
   /** Set when this write made the one-time copy of the user's original file. */
   backup?: string;
 }
@@ -78,7 +80,7 @@ async function replaceFile(
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   await writeFile(temporary, text, { mode });
   await rename(temporary, file);
-  return { path, changed: true, ...(backup ? { backup } : {}) };
+  return { path, changed: true, created: original === undefined, ...(backup ? { backup } : {}) };
 }
 
 /** Merges the server settings into config.toml and sets the backend; unchanged files are left alone. */

@@ -16,6 +16,7 @@ import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, repoRoot, runCli } from './support/cli.js';
 import { createNamespace, helm, kubectl, kubectlJson } from './support/cluster.js';
 import { FakePrefectServer } from './support/fake-prefect-api.js';
+import { keys, Terminal } from './support/terminal.js';
 
 const [helm3] = helms() as [ReturnType<typeof helms>[0]];
 let ns: { name: string; remove: () => Promise<void> };
@@ -178,8 +179,9 @@ describe('connect with port-forwards (default ports taken, UI expecting another 
       await readFile(join(home, '.prefect', 'config.toml.before-prefect-server'), 'utf8'),
     ).toBe(originalConfig);
     expect(connect.output).toContain(
-      `~/.prefect/config.toml points the Prefect client at http://localhost:${apiPort}, your other settings kept; the previous file is saved as ~/.prefect/config.toml.before-prefect-server`,
+      `✓ ~/.prefect/config.toml: the Prefect client points at http://localhost:${apiPort}, your other settings kept; the previous file is saved as ~/.prefect/config.toml.before-prefect-server`,
     );
+    expect(connect.output).toContain('✓ created ~/.prefect/backend.toml: backend = "server"');
   });
 
   it('survives apollo going away once: the forward drops, reconnects, and carries traffic again', async () => {
@@ -273,7 +275,7 @@ describe('connect with port-forwards (default ports taken, UI expecting another 
 });
 
 describe('connect with chosen ports, a matching UI, --no-config and --open', () => {
-  it('says the UI reaches the API, leaves ~/.prefect alone and opens the UI', async () => {
+  it('says the UI reaches the API, leaves ~/.prefect alone, opens the UI, and stops on Ctrl-C in a terminal', async () => {
     const [apiPort, uiPort] = [await freePort(), await freePort()];
     fake.serverUrl = `http://localhost:${apiPort}/graphql`;
     const home = await tempHome();
@@ -281,8 +283,11 @@ describe('connect with chosen ports, a matching UI, --no-config and --open', () 
     const bin = await mkdtemp(join(tmpdir(), 'connect-bin-'));
     await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > "${bin}/opened"\n`);
     await chmod(join(bin, 'xdg-open'), 0o755);
-    const connect = new RunningCli(
+    // In a real terminal, so Ctrl-C reaches kubectl too, as it does in a user's shell.
+    const terminal = new Terminal(
       [
+        'node',
+        cliBin,
         'connect',
         '-n',
         ns.name,
@@ -296,24 +301,32 @@ describe('connect with chosen ports, a matching UI, --no-config and --open', () 
       cliEnv(helm3, { HOME: home, PATH: `${bin}:${process.env.PATH}` }),
     );
     try {
-      await connect.waitFor(/Keeping both port-forwards open/);
-      expect(connect.output).toContain(
+      await terminal.waitFor('press Ctrl-C to stop');
+      const screen = terminal.screen;
+      expect(screen).toContain(
         `✓ the UI sends browsers to http://localhost:${apiPort}/graphql (server_url in /settings.json)`,
       );
-      expect(connect.output).not.toContain('in use');
-      expect(connect.output).not.toContain('will not reach');
-      expect(connect.output).toContain('~/.prefect left as it is (--no-config).');
-      expect(connect.output).toContain(`Opened http://localhost:${uiPort}/ in your browser.`);
+      expect(screen).not.toContain('in use');
+      expect(screen).not.toContain('will not reach');
+      expect(screen).toContain('~/.prefect left as it is (--no-config).');
+      expect(screen).toContain(`Opened http://localhost:${uiPort}/ in your browser.`);
       expect((await readFile(join(bin, 'opened'), 'utf8')).trim()).toBe(
         `http://localhost:${uiPort}/`,
       );
       await expect(stat(join(home, '.prefect'))).rejects.toThrow(/ENOENT/);
     } finally {
-      expect(await connect.interrupt()).toBe(130);
+      terminal.type(keys.ctrlC);
     }
+    expect(await terminal.exitCode()).toBe(130);
+    expect(terminal.screen).toContain('Interrupted (SIGINT): both port-forwards are stopped.');
+    // kubectl got the Ctrl-C as well: that is a stop, not a drop to reconnect.
+    expect(terminal.screen).not.toContain('dropped');
+    expect(await answers(`http://127.0.0.1:${apiPort}/.well-known/apollo/server-health`)).toBe(
+      false,
+    );
   });
 
-  it('refuses a chosen port that is taken (exit 1) and bad ports (exit 2), before forwarding', async () => {
+  it('refuses a chosen port that is taken and a missing release (exit 1), bad ports (exit 2), before forwarding', async () => {
     const held = await occupy(await freePort());
     if (!held) throw new Error('could not hold a free port');
     const port = (held.address() as { port: number }).port;
@@ -333,6 +346,11 @@ describe('connect with chosen ports, a matching UI, --no-config and --open', () 
     expect(bad.exitCode).toBe(2);
     const badNamespace = await runCli(helm3, ['connect', '-n', 'Not_A_Namespace']);
     expect(badNamespace.exitCode).toBe(2);
+    const missing = await runCli(helm3, ['connect', '-n', ns.name, '--release', 'nope']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain(
+      `Error: No apollo and ui Service of release nope in namespace ${ns.name}`,
+    );
   });
 
   it('--print-config prints the client configuration and nothing else', async () => {
