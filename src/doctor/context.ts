@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import { Helm, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { ToolError } from '../tools/run-tool.js';
 import { type AccessQuestion, reviewAccess } from './access-review.js';
 import {
   type ClusterClasses,
@@ -13,6 +14,7 @@ import {
   type ReleaseObjects,
 } from './cluster-state.js';
 import { type Forward, PortForwards } from './port-forward.js';
+import { withTimeout } from './timeout.js';
 
 export interface DoctorOptions {
   namespace: string;
@@ -228,12 +230,14 @@ export class DoctorContext {
     return this.shared('release', async () => {
       await this.reachable();
       const helm = await this.helm();
-      const result = await helm.run(
-        ['list', '--namespace', this.namespace, '--all', '--output', 'json'],
-        { allowFailure: true, timeoutMs: 20_000 },
-      );
-      if (result.exitCode !== 0) {
-        const reason = lastLine(result.stderr).replace(/^Error: /, '');
+      let releases: HelmRelease[];
+      try {
+        // Helm.list asks for every state that matters, in words helm 3 and helm 4 both take.
+        releases = await helm.list(this.namespace);
+      } catch (error) {
+        const reason = (
+          error instanceof ToolError ? lastLine(error.stderr) : String(error)
+        ).replace(/^Error: /, '');
         throw new CannotRun(
           `cannot list the Helm releases of ${this.namespace}: ${reason}`,
           /forbidden/i.test(reason)
@@ -241,7 +245,6 @@ export class DoctorContext {
             : undefined,
         );
       }
-      const releases = JSON.parse(result.stdout || '[]') as HelmRelease[];
       return {
         release: releases.find((r) => r.name === this.releaseName),
         others: releases.filter((r) => r.name !== this.releaseName),
@@ -261,7 +264,8 @@ export class DoctorContext {
 
   /** Ends the forwards and connections, whatever state the checks left them in. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.closers.map((close) => close()));
+    // Bounded: a connection over a broken forward must not keep doctor from ending.
+    await Promise.allSettled(this.closers.map((close) => withTimeout(close, 3_000, 'closing')));
     await this.forwards?.closeAll();
   }
 }

@@ -22,8 +22,8 @@ import {
 } from './support/cluster.js';
 import { createHasuraDatabase, startPostgres, type TestPostgres } from './support/postgres.js';
 
-const [helm] = helms();
-if (!helm) throw new Error('no helm to test with');
+const [helm, helm4] = helms();
+if (!helm || !helm4) throw new Error('no helm to test with');
 
 interface CheckJson {
   id: string;
@@ -315,6 +315,31 @@ describe('doctor on a healthy install', () => {
   it('--category runs only those categories', async () => {
     const { json } = await doctorJson(['--category', 'database', '--category', 'agent']);
     expect([...new Set(json.checks.map((c) => c.category))]).toEqual(['database', 'agent']);
+  });
+
+  it('the tools and release checks pass with helm 4 too', async () => {
+    const h = helm4 as NonNullable<typeof helm4>;
+    const result = await runCli(
+      h,
+      ['doctor', '-n', ns.name, '--category', 'tools,release', '--output', 'json'],
+      {
+        env: cliEnv(h),
+      },
+    );
+    const json = JSON.parse(String(result.stdout)) as { checks: CheckJson[] };
+    expect(validate(json, outputSchema)).toEqual([]);
+    expect(json.checks.map((c) => [c.id, c.status])).toEqual([
+      ['tools-helm', 'pass'],
+      ['tools-kubectl', 'pass'],
+      ['tools-gpg', 'pass'],
+      ['tools-version-skew', 'pass'],
+      ['release-exists', 'pass'],
+      ['release-status', 'pass'],
+      ['release-chart', 'pass'],
+      ['release-values', 'pass'],
+    ]);
+    expect(json.checks[0]?.message).toMatch(/^helm v4\./);
+    expect(result.exitCode).toBe(0);
   });
 });
 
