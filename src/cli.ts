@@ -11,6 +11,7 @@ import { defineUpgrade } from './commands/upgrade.js';
 import { defineValues } from './commands/values.js';
 import { defineVerifyKey } from './commands/verify-key.js';
 import { ExitCode, UserError } from './errors.js';
+import { installInterruptHandler } from './ui/interrupt.js';
 import { configureOutput } from './ui/output.js';
 import { printError } from './ui/print-error.js';
 
@@ -69,6 +70,7 @@ Examples:
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  installInterruptHandler();
   try {
     await program.parseAsync([...argv]);
     return ExitCode.ok;

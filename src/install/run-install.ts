@@ -7,6 +7,7 @@ import { buildPlan, type InstallAnswers, type InstallPlan } from '../plan/instal
 import { applyWithProgress } from '../release/apply-with-progress.js';
 import { Helm } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { setInterruptNotice } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
 import { colors } from '../ui/output.js';
 import { renderValues, valuesToYaml } from '../values/render-values.js';
@@ -165,6 +166,9 @@ export async function runInstall(
 
     if (plan.createNamespace && !(await namespaceExists(k, plan.namespace))) {
       await k.run(['create', 'namespace', plan.namespace]);
+      setInterruptNotice(
+        `Interrupted after creating namespace ${plan.namespace}; nothing else was changed. Run the same command again to install.`,
+      );
       out.line(`${colors.green('✓')} created namespace ${plan.namespace}`);
     }
     if (unfinished) {
@@ -176,6 +180,11 @@ export async function runInstall(
       });
     }
     const secretName = await storeExternalDatabasePassword(plan, k);
+    if (secretName) {
+      setInterruptNotice(
+        `Interrupted after storing the database password in Secret ${secretName}; the release was not installed. Run the same command again.`,
+      );
+    }
     if (secretName)
       out.line(`${colors.green('✓')} stored the database password in Secret ${secretName}`);
     if (options.outputValues) {

@@ -10,6 +10,7 @@ import {
 import type { Helm } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
+import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
 
 export interface ReleaseTarget {
@@ -58,7 +59,9 @@ export async function applyWithProgress(
     }
   })();
   try {
-    await helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' });
+    await withOwnInterruptHandling(() =>
+      helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' }),
+    );
     spinner.succeed('All workloads are ready');
   } catch (error) {
     spinner.fail(interrupted ? 'Interrupted' : `The ${target.verb} did not finish`);
