@@ -1,13 +1,15 @@
 // `prefect-server install` and the wizard, end to end: the real CLI, real helm 3 and 4, kubectl,
 // and the real API server of the test cluster.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { cliEnv, runCli, wizardBin } from './support/cli.js';
 import { createNamespace, kubeconfig, kubectl, kubectlJson } from './support/cluster.js';
+import { sampleCommandLines } from './support/cmdline-sampler.js';
 import { keys, Terminal } from './support/terminal.js';
 
 const [helm3, helm4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
@@ -224,46 +226,36 @@ describe('secrets stay secret', () => {
   it('an external database password is in no command line and no output during install', async () => {
     const ns = await namespace('e2e-secret');
     const password = `pw-${Math.random().toString(36).slice(2)}-never-shown`;
-    // Sample every process's command line every few milliseconds while the install runs.
-    const seen: string[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      let samples = 0;
-      while (sampling) {
-        for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-          try {
-            const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-            if (cmdline.includes(password)) seen.push(cmdline);
-          } catch {}
-        }
-        samples++;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      return samples;
-    })();
-    const result = await runCli(
-      helm4,
-      [
-        'install',
-        '--yes',
-        '--debug',
-        '-n',
-        ns,
-        '--database',
-        'external',
-        '--db-host',
-        'pg.internal',
-        '--db-password-stdin',
-      ],
-      { input: `${password}\n` },
+    const kept = join(await mkdtemp(join(tmpdir(), 'kept-')), 'values.yaml');
+    const { result, report } = await sampleCommandLines(password, () =>
+      runCli(
+        helm4,
+        [
+          'install',
+          '--yes',
+          '--debug',
+          '-n',
+          ns,
+          '--database',
+          'external',
+          '--db-host',
+          'pg.internal',
+          '--db-password-stdin',
+          '--output-values',
+          kept,
+        ],
+        { input: `${password}\n` },
+      ),
     );
-    sampling = false;
-    const samples = await sampler;
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    expect(samples).toBeGreaterThan(20);
-    expect(seen).toEqual([]);
+    expect(report.samples).toBeGreaterThan(20);
+    expect(report.leaks).toEqual([]);
     expect(String(result.stdout)).not.toContain(password);
     expect(String(result.stderr)).not.toContain(password);
+    // The kept values file names the Secret and holds no password.
+    const keptValues = readFileSync(kept, 'utf8');
+    expect(keptValues).toContain('existingSecret: prefect-server-postgresql-external');
+    expect(keptValues).not.toContain(password);
     // The password reached the cluster, in the Secret the chart reads, and nowhere in the release.
     const secret = await kubectlJson([
       'get',
@@ -273,8 +265,31 @@ describe('secrets stay secret', () => {
       ns,
     ]);
     expect(Buffer.from(secret.data['postgres-password'], 'base64').toString()).toBe(password);
-    const values = await kubectl(['get', 'secrets', '-n', ns, '-l', 'owner=helm', '-o', 'json']);
-    expect(String(values.stdout)).not.toContain(Buffer.from(password).toString('base64'));
+    const release = await kubectl(['get', 'secrets', '-n', ns, '-l', 'owner=helm', '-o', 'json']);
+    expect(String(release.stdout)).not.toContain(Buffer.from(password).toString('base64'));
+    const notes = await execa(helm4.path, [
+      'get',
+      'notes',
+      'prefect-server',
+      '-n',
+      ns,
+      '--kubeconfig',
+      kubeconfig(),
+    ]);
+    expect(String(notes.stdout)).not.toContain(password);
+  });
+
+  it('the generated database password is in no command line and no output during an upgrade', async () => {
+    const ns = await namespace('e2e-secret-upgrade');
+    expect((await runCli(helm3, ['install', '--yes', '-n', ns])).exitCode).toBe(0);
+    const secret = await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns]);
+    const password = Buffer.from(secret.data['postgres-password'], 'base64').toString();
+    const { result, report } = await sampleCommandLines(password, () =>
+      runCli(helm3, ['upgrade', '--yes', '--debug', '-n', ns, '--agent']),
+    );
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(report.leaks).toEqual([]);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(password);
   });
 });
 
