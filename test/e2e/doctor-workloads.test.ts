@@ -136,6 +136,12 @@ apollo:
       spec: { logs: [{ containers: ['hasura'], logsFile: previous, previousLogsFile: previous }] },
     }),
   });
+  await eventually('the crash log served by kwok', async () => {
+    const result = await kubectl(['logs', hasuraPod, '-c', 'hasura', '-n', ns.name, '--previous'], {
+      reject: false,
+    });
+    return String(result.stdout).includes('database connection failed') ? true : undefined;
+  });
   // Every bad state is in place before doctor looks.
   await eventually('the pods in their states', async () => {
     const pods = await kubectlJson(['get', 'pods', '-n', ns.name]);

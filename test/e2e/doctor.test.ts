@@ -253,6 +253,13 @@ beforeAll(async () => {
     spec: { logs: [{ containers: ['agent'], logsFile: agentLog, follow: false }] },
   };
   await kubectl(['apply', '-f', '-'], { input: JSON.stringify(logs) });
+  // kwok picks the Logs object up through a watch: wait until kubectl logs serves the file.
+  await eventually('the agent log served by kwok', async () => {
+    const result = await kubectl(['logs', agentPod, '-c', 'agent', '-n', ns.name], {
+      reject: false,
+    });
+    return String(result.stdout).includes('Waiting for flow runs') ? true : undefined;
+  });
 });
 
 afterAll(async () => {
