@@ -111,6 +111,24 @@ describe('doctor --pre', () => {
     expect(['pass', 'warn']).toContain(check('cluster-ingress-class').status);
   });
 
+  it('a helm older than 3.8 and a missing gpg: the first fails, the second only warns', async () => {
+    const oldHelm = join(dir, 'helm-3.7');
+    await writeFile(oldHelm, '#!/bin/sh\necho v3.7.2\n', { mode: 0o755 });
+    const { exitCode, check } = await doctorJson(['--pre', '-n', ns.name, '--category', 'tools'], {
+      PREFECT_SERVER_HELM: oldHelm,
+      PREFECT_SERVER_GPG: join(dir, 'no-gpg-here'),
+    });
+    expect(exitCode).toBe(1);
+    expect(check('tools-helm')).toMatchObject({
+      status: 'fail',
+      message: 'helm v3.7.2 is too old: 3.8 or newer, or 4, is needed',
+    });
+    expect(check('tools-gpg')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('It is needed only to verify signed charts (--verify).'),
+    });
+  });
+
   it('a user who may only view the namespace: permissions fail with the rolebinding to ask for', async () => {
     await kubectl(['create', 'serviceaccount', 'viewer', '-n', ns.name]);
     await kubectl([
