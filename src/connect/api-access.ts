@@ -1,6 +1,8 @@
 // How a one-off command (tenant create, tenant list) reaches apollo: the URL the user gave, or a
 // temporary port-forward to the release's apollo Service, stopped when the command ends.
+import { ExitCode } from '../errors.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import { SupervisedForward } from './port-forward.js';
 import { findReleaseObjects, servicePort } from './release-objects.js';
 import type { ClusterRef } from './ui-api-check.js';
@@ -18,6 +20,7 @@ export async function withApiAccess<T>(
   ref: ClusterRef,
   timeoutMs: number,
   use: (access: ApiAccess) => Promise<T>,
+  interruptedNotice = 'Interrupted; the temporary port-forward is stopped.',
 ): Promise<T> {
   if (apiUrl !== undefined) {
     return use({
@@ -35,23 +38,27 @@ export async function withApiAccess<T>(
     { policy: { initialMs: 250, factor: 2, maxMs: 2_000 } },
   );
   // Ctrl-C ends the command as it would without us, but not before kubectl is gone.
-  const stopOnSignal = (signal: NodeJS.Signals) => {
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
-    void forward.stop().finally(() => process.kill(process.pid, signal));
-  };
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
-  try {
-    const port = await forward.start(0, timeoutMs);
-    return await use({
-      apiUrl: `http://127.0.0.1:${port}/graphql`,
-      via: `a port-forward to ${forward.description}`,
-      hint: `Check apollo: kubectl get pods -n ${ref.namespace} -l app.kubernetes.io/instance=${ref.release},app.kubernetes.io/component=apollo (prefect-server doctor -n ${ref.namespace} explains what is wrong).`,
+  // Ctrl-C ends the command as it would without us, but not before kubectl is gone.
+  const stopOnSignal = () => {
+    void forward.stop().finally(() => {
+      process.stderr.write(`\n${interruptedNotice}\n`);
+      process.exit(ExitCode.interrupted);
     });
-  } finally {
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
-    await forward.stop();
-  }
+  };
+  return withOwnInterruptHandling(async () => {
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
+    try {
+      const port = await forward.start(0, timeoutMs);
+      return await use({
+        apiUrl: `http://127.0.0.1:${port}/graphql`,
+        via: `a port-forward to ${forward.description}`,
+        hint: `Check apollo: kubectl get pods -n ${ref.namespace} -l app.kubernetes.io/instance=${ref.release},app.kubernetes.io/component=apollo (prefect-server doctor -n ${ref.namespace} explains what is wrong).`,
+      });
+    } finally {
+      process.off('SIGINT', stopOnSignal);
+      process.off('SIGTERM', stopOnSignal);
+      await forward.stop();
+    }
+  });
 }

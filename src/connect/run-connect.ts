@@ -4,7 +4,12 @@
 import { homedir } from 'node:os';
 import { ExitCode, InputError, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
-import { describeApiError, fetchUiServerUrl, PrefectApi } from '../prefect/api-client.js';
+import {
+  describeApiError,
+  fetchUiServerUrl,
+  isNetworkFailure,
+  PrefectApi,
+} from '../prefect/api-client.js';
 import {
   ClientConfigError,
   clientSettingsFor,
@@ -14,6 +19,7 @@ import { clientConfigFiles, writeClientConfig } from '../prefect/config-files.js
 import type { Tenant } from '../prefect/graphql.js';
 import { loopbackUrl, portForwardUrls } from '../prefect/urls.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
 import { formatDuration } from './duration.js';
 import { chooseLocalPort } from './local-ports.js';
@@ -103,7 +109,8 @@ export async function runConnect(
     return;
   }
   const objects = await findReleaseObjects(kubectl, options.ref);
-  await forwardUntilInterrupted(kubectl, objects, options, out);
+  // From here Ctrl-C is ours: the forwards must be stopped before the process ends.
+  await withOwnInterruptHandling(() => forwardUntilInterrupted(kubectl, objects, options, out));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,10 +344,13 @@ async function forwardUntilInterrupted(
           `${colors.green('✓')} ${labels[which]} port-forward reconnected on localhost:${event.port}`,
         );
       },
-      (error) =>
+      (error) => {
+        // No answer at all ends kubectl too, and its drop is reported; an odd answer is news.
+        if (isNetworkFailure(error)) return;
         out.warn(
           `${labels[which]} port-forward restarted, but the ${labels[which]} ${describeApiError(error)}`,
-        ),
+        );
+      },
     );
   };
   forwards.api = new SupervisedForward(

@@ -117,6 +117,12 @@ export class PrefectApi {
   }
 }
 
+/** The request got no answer at all (possibly after retries). */
+export function isNetworkFailure(error: unknown): boolean {
+  const last = error instanceof RetriesExhausted ? error.lastError : error;
+  return last instanceof ApiFailure && last.kind === 'network';
+}
+
 /** GraphQL errors in an answer: the server understood and refused; its message is the news. */
 export class GraphqlErrors extends Error {
   constructor(readonly messages: string[]) {

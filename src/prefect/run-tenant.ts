@@ -2,9 +2,10 @@
 // temporary port-forward, failures retried inside a budget and reported in the server's words.
 import { withApiAccess } from '../connect/api-access.js';
 import { formatDuration } from '../connect/duration.js';
-import type { ClusterRef } from '../connect/ui-api-check.js';
+import { type ClusterRef, commandLine, targetFlags } from '../connect/ui-api-check.js';
 import { InputError, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
+import { setInterruptNotice } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
 import { describeApiError, GraphqlErrors, PrefectApi } from './api-client.js';
 import type { Tenant } from './graphql.js';
@@ -57,27 +58,35 @@ export async function runTenantCreate(
 ): Promise<void> {
   checkApiTarget(target);
   checkTenant(tenant.name, tenant.slug);
-  await withApiAccess(target.apiUrl, target.ref, target.timeoutMs, async (access) => {
-    const spinner = await out.spinner(`Creating tenant ${tenant.slug}`);
-    const api = new PrefectApi(access.apiUrl, {
-      budgetMs: target.timeoutMs,
-      onRetry: (error, delay) =>
-        spinner.update(
-          `Creating tenant ${tenant.slug}: the API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`,
-        ),
-    });
-    try {
-      const result = await api.createTenant(tenant.name, tenant.slug);
-      if (result.created) {
-        spinner.succeed(`Created tenant ${tenant.name} (slug ${tenant.slug}, id ${result.id})`);
-      } else {
-        spinner.succeed(`Tenant ${tenant.slug} already exists; nothing to do`);
+  const interrupted = `Interrupted; tenant ${tenant.slug} may or may not exist now: prefect-server tenant list ${commandLine(targetFlags(target.ref))}`;
+  setInterruptNotice(interrupted);
+  await withApiAccess(
+    target.apiUrl,
+    target.ref,
+    target.timeoutMs,
+    async (access) => {
+      const spinner = await out.spinner(`Creating tenant ${tenant.slug}`);
+      const api = new PrefectApi(access.apiUrl, {
+        budgetMs: target.timeoutMs,
+        onRetry: (error, delay) =>
+          spinner.update(
+            `Creating tenant ${tenant.slug}: the API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`,
+          ),
+      });
+      try {
+        const result = await api.createTenant(tenant.name, tenant.slug);
+        if (result.created) {
+          spinner.succeed(`Created tenant ${tenant.name} (slug ${tenant.slug}, id ${result.id})`);
+        } else {
+          spinner.succeed(`Tenant ${tenant.slug} already exists; nothing to do`);
+        }
+      } catch (error) {
+        spinner.fail(`Tenant ${tenant.slug} was not created`);
+        throw apiFailure(`create tenant ${tenant.slug}`, access.via, access.hint, error);
       }
-    } catch (error) {
-      spinner.fail(`Tenant ${tenant.slug} was not created`);
-      throw apiFailure(`create tenant ${tenant.slug}`, access.via, access.hint, error);
-    }
-  });
+    },
+    interrupted,
+  );
 }
 
 export function tenantTable(tenants: readonly Tenant[]): string[] {

@@ -1,5 +1,6 @@
 // `prefect-server tenant create | list`, end to end: the real CLI and kubectl against the test
 // cluster, apollo played by a test double that kwok's port-forwarding routes the release's pods to.
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { runCli } from './support/cli.js';
@@ -129,5 +130,37 @@ describe('tenant refuses and fails plainly', () => {
       fake.failure = undefined;
     }
     expect(fake.graphqlRequests().length - before).toBeGreaterThan(2);
+  });
+
+  it('Ctrl-C stops the temporary port-forward and exits 130', async () => {
+    await fake.stopApi();
+    try {
+      const child = runCli(helm3, ['tenant', 'list', '-n', ns.name, '--timeout', '60s']);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += String(chunk);
+      });
+      const deadline = Date.now() + 30_000;
+      while (!stderr.includes('trying again') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stderr).toContain('The API did not answer');
+      const kubectls = String(
+        (await execa('ps', ['-o', 'pid=', '--ppid', String(child.pid)])).stdout,
+      )
+        .split('\n')
+        .map((line) => Number(line.trim()))
+        .filter(Boolean);
+      expect(kubectls.length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode).toBe(130);
+      expect(result.stderr).toContain('Interrupted; the temporary port-forward is stopped.');
+      for (const pid of kubectls) {
+        expect(() => process.kill(pid, 0), `kubectl ${pid} still runs`).toThrow();
+      }
+    } finally {
+      await fake.startApi();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   describeApiError,
   fetchUiServerUrl,
   GraphqlErrors,
+  isNetworkFailure,
   PrefectApi,
 } from '../../src/prefect/api-client.js';
 import { RetriesExhausted } from '../../src/prefect/backoff.js';
@@ -93,6 +94,7 @@ describe('PrefectApi', () => {
       .listTenants()
       .catch((e: unknown) => e);
     expect(describeApiError(error)).toBe('answered HTTP 400: Cannot query field "x"');
+    expect(isNetworkFailure(error)).toBe(false);
     expect(received).toHaveLength(1);
   });
 
@@ -107,6 +109,7 @@ describe('PrefectApi', () => {
       .catch((e: unknown) => e);
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(error).toBeInstanceOf(RetriesExhausted);
+    expect(isNetworkFailure(error)).toBe(true);
     expect(describeApiError(error)).toMatch(
       /^did not answer \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) \(\d attempts in 1 s\)$/,
     );
