@@ -3,7 +3,7 @@
 // Prefect client config written into a temporary HOME, and the real Prefect 1 client reading it.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,9 +99,18 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function tempHome(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'connect-home-'));
+const temporaries: string[] = [];
+afterAll(async () => {
+  await Promise.all(temporaries.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporaries.push(dir);
+  return dir;
 }
+
+const tempHome = () => tempDir('connect-home-');
 
 const originalConfig =
   '# my own Prefect settings: keep them\n[logging]\nlevel = "DEBUG" # loud while I debug\n';
@@ -280,7 +289,7 @@ describe('connect with chosen ports, a matching UI, --no-config and --open', () 
     fake.serverUrl = `http://localhost:${apiPort}/graphql`;
     const home = await tempHome();
     // A stand-in browser opener on PATH records what it was asked to open.
-    const bin = await mkdtemp(join(tmpdir(), 'connect-bin-'));
+    const bin = await tempDir('connect-bin-');
     await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > "${bin}/opened"\n`);
     await chmod(join(bin, 'xdg-open'), 0o755);
     // In a real terminal, so Ctrl-C reaches kubectl too, as it does in a user's shell.

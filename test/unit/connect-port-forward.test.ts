@@ -1,10 +1,10 @@
 // The forward supervisor against a stand-in kubectl (a node script) whose runs follow a script:
 // fail before listening, listen, or listen until the test drops the connection.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ForwardEvent, SupervisedForward } from '../../src/connect/port-forward.js';
 
 const fakeKubectl = `
@@ -41,6 +41,10 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fake-kubectl-'));
   await writeFile(join(dir, 'kubectl.cjs'), fakeKubectl);
   process.env.FAKE_DIR = dir;
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 function forward(runs: string[], events: ForwardEvent[] = []) {

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@decimalturn/toml-patch';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   ClientConfigError,
   clientConfigWarnings,
@@ -137,8 +137,18 @@ describe('backend.toml and the rest', () => {
 });
 
 describe('writeClientConfig (files)', () => {
-  it('creates ~/.prefect when missing', async () => {
+  const homes: string[] = [];
+  afterAll(async () => {
+    await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+  });
+  const tempHome = async () => {
     const home = await mkdtemp(join(tmpdir(), 'prefect-home-'));
+    homes.push(home);
+    return home;
+  };
+
+  it('creates ~/.prefect when missing', async () => {
+    const home = await tempHome();
     const files = clientConfigFiles(home);
     const outcome = await writeClientConfig(local, files, {});
     expect(outcome.files.map((f) => [f.path, f.changed, f.backup])).toEqual([
@@ -149,7 +159,7 @@ describe('writeClientConfig (files)', () => {
   });
 
   it('backs the original up once, keeps its mode, and follows a symlink', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'prefect-home-'));
+    const home = await tempHome();
     const files = clientConfigFiles(home);
     await mkdir(files.dir);
     const real = join(home, 'dotfiles-config.toml');
@@ -181,7 +191,7 @@ describe('writeClientConfig (files)', () => {
   });
 
   it('writes nothing when config.toml cannot be read as TOML', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'prefect-home-'));
+    const home = await tempHome();
     const files = clientConfigFiles(home);
     await mkdir(files.dir);
     await writeFile(files.config, '[server\n');
