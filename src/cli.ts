@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { defineCompletion } from './commands/completion.js';
 import { defineConnect } from './commands/connect.js';
@@ -11,15 +12,14 @@ import { defineUpgrade } from './commands/upgrade.js';
 import { defineValues } from './commands/values.js';
 import { defineVerifyKey } from './commands/verify-key.js';
 import { ExitCode, UserError } from './errors.js';
+import { packageRoot } from './package-root.js';
 import { installInterruptHandler } from './ui/interrupt.js';
 import { configureOutput } from './ui/output.js';
 import { printError } from './ui/print-error.js';
 
 /** The package's own version, read once from the package.json shipped beside dist/. */
 export function packageVersion(): string {
-  const packageJson = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as {
+  const packageJson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
     version: string;
   };
   return packageJson.version;

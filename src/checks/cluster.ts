@@ -1,16 +1,16 @@
 // doctor: the kube context, the API server (reachable, a version the chart supports), the
 // namespace, and (with --pre) the classes an install may need.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { defaultClass } from '../doctor/cluster-state.js';
 import { CannotRun } from '../doctor/context.js';
 import type { DoctorCheck } from '../doctor/doctor-check.js';
+import { bundledChartPath } from '../install/chart-source.js';
 import { compareVersions } from '../values/values-era.js';
 import { type CheckResult, fail, pass, warn } from './check.js';
 
 /** The chart shipped with this package (beside dist/ when installed, beside src/ in the repo). */
-export const bundledChartDir = fileURLToPath(new URL('../../chart', import.meta.url));
+export const bundledChartDir = bundledChartPath;
 
 export function bundledChart(): { version: string; appVersion: string; kubeVersion: string } {
   return parse(readFileSync(`${bundledChartDir}/Chart.yaml`, 'utf8'));

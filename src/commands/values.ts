@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { buildPlan } from '../plan/install-plan.js';
-import { renderValues, valuesToYaml } from '../values/render-values.js';
 import { answersFromFlags, type PlanFlags } from './answers-from-flags.js';
 import { addPlanOptions } from './plan-options.js';
 
@@ -20,6 +18,10 @@ Examples:
     )
     .action(async (flags: PlanFlags) => {
       // Flags only: the output is meant for a file or a pipe, so nothing is prompted.
+      const [{ buildPlan }, { renderValues, valuesToYaml }] = await Promise.all([
+        import('../plan/install-plan.js'),
+        import('../values/render-values.js'),
+      ]);
       const plan = buildPlan(await answersFromFlags(flags));
       process.stdout.write(valuesToYaml(renderValues(plan)));
     });

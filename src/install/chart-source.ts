@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { InputError, UserError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import type { InstallPlan } from '../plan/install-plan.js';
 import {
   classifyVerificationError,
@@ -23,7 +24,7 @@ import type { Output } from '../ui/output.js';
 import { compareVersions } from '../values/values-era.js';
 
 /** The chart shipped inside this package (beside dist/ when installed, beside src/ in the repo). */
-export const bundledChartPath = fileURLToPath(new URL('../../chart', import.meta.url));
+export const bundledChartPath = join(packageRoot, 'chart');
 
 /** The image tags the bundled chart installs when none is chosen. */
 export function bundledChartDefaults(): {

@@ -4,7 +4,9 @@
 // fingerprint, and gpg then silently drops the damaged part).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 
 export const prefectKey = {
   fingerprint: '34EA382B07D6DFEC05C09B57559390547D1AF7BB',
@@ -16,9 +18,7 @@ export const prefectKey = {
 } as const;
 
 /** keys/ sits beside dist/ in the package and beside src/ in the repository. */
-export const bundledKeyPath = fileURLToPath(
-  new URL('../../keys/prefect-chart-signing-key.b64', import.meta.url),
-);
+export const bundledKeyPath = join(packageRoot, 'keys', 'prefect-chart-signing-key.b64');
 
 /**
  * Strict base64: Buffer.from(text, 'base64') skips characters it does not know, so a damaged

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { listRepoVersions } from '../../src/install/chart-source.js';
+import { Helm } from '../../src/tools/helm.js';
 import { type HelmUnderTest, helms } from '../support/tools.js';
 import {
   helmHomes,
@@ -199,18 +201,20 @@ describe.each([helm3, helm4])('released charts with --verify, $label', (h) => {
 
   it('lists the released versions for the wizard, newest first, adding the repository once', async () => {
     const env = isolatedEnv(h) as Record<string, string>;
-    const script = `
-      const { Helm } = await import(${JSON.stringify(join(repoRoot, 'dist/tools/helm.js'))});
-      const { listRepoVersions } = await import(${JSON.stringify(join(repoRoot, 'dist/install/chart-source.js'))});
+    // In this process, with helm's own config dirs for the duration of the call.
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    let listed: { first: string[]; again: string[] };
+    try {
       const helm = await Helm.create({});
-      const first = await listRepoVersions(helm, ${JSON.stringify(repos.url('good'))});
-      const again = await listRepoVersions(helm, ${JSON.stringify(repos.url('good').replace(/\/$/, ''))});
-      console.log(JSON.stringify({ first, again }));`;
-    const result = await execa('node', ['--input-type=module', '-e', script], {
-      env,
-      extendEnv: false,
-    });
-    expect(JSON.parse(String(result.stdout))).toEqual({
+      const first = await listRepoVersions(helm, repos.url('good'));
+      const again = await listRepoVersions(helm, repos.url('good').replace(/\/$/, ''));
+      listed = { first, again };
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+    expect(listed).toEqual({
       first: [...releasedVersions].reverse(),
       again: [...releasedVersions].reverse(),
     });

@@ -145,12 +145,19 @@ describe('tenant refuses and fails plainly', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(stderr).toContain('The API did not answer');
-      const kubectls = String(
-        (await execa('ps', ['-o', 'pid=', '--ppid', String(child.pid)])).stdout,
-      )
-        .split('\n')
-        .map((line) => Number(line.trim()))
-        .filter(Boolean);
+      // The forward may be between restarts at any one instant: look until it is there.
+      let kubectls: number[] = [];
+      const found = Date.now() + 15_000;
+      while (kubectls.length === 0 && Date.now() < found) {
+        const ps = await execa('ps', ['-o', 'pid=', '--ppid', String(child.pid)], {
+          reject: false,
+        });
+        kubectls = String(ps.stdout)
+          .split('\n')
+          .map((line) => Number(line.trim()))
+          .filter(Boolean);
+        if (kubectls.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
       expect(kubectls.length).toBeGreaterThan(0);
       child.kill('SIGINT');
       const result = await child;

@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// `npm run bench`: speed and size, measured as ratios of pairs timed side by side in one run (so
+// they hold on a noisy shared machine), printed as a table with one verdict per target.
+// Not part of `npm test`. Needs the test tools (npm run test-tools) and builds dist first.
+//
+//   BENCH_RUNS=15   repetitions of the start-up pairs (install pairs use BENCH_INSTALL_RUNS=3)
+//   E2E_KUBECONFIG  use a running test cluster instead of starting one
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { down, up } from './cluster.mjs';
+import { toolPaths } from './test-tools.mjs';
+
+const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+const cli = join(repo, 'bin', 'prefect-server.js');
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const installRuns = Number(process.env.BENCH_INSTALL_RUNS ?? 3);
+const rows = [];
+const verdicts = [];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function timeOnce(command, args, env) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return ms;
+}
+
+/** Times a pair alternately (a, b, a, b, ...) so drift in machine load hits both alike. */
+function pair(name, a, b, n, env = process.env) {
+  const [ta, tb] = [[], []];
+  for (let i = 0; i < n; i++) {
+    ta.push(a(env));
+    tb.push(b(env));
+  }
+  const [ma, mb] = [median(ta), median(tb)];
+  rows.push([name, `${ma.toFixed(0)} ms`, `${mb.toFixed(0)} ms`, (ma / mb).toFixed(2)]);
+  return ma / mb;
+}
+
+function verdict(target, ok, detail) {
+  verdicts.push(`${ok ? 'PASS' : 'FAIL'}  ${target}: ${detail}`);
+}
+
+function dirSize(path) {
+  let total = 0;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) total += dirSize(full);
+    else if (entry.isFile()) total += statSync(full).size;
+  }
+  return total;
+}
+
+function startup() {
+  const node = () => timeOnce('node', ['-e', '0']);
+  const help = pair(
+    'start-up: --help vs node -e 0',
+    () => timeOnce('node', [cli, '--help']),
+    node,
+    runs,
+  );
+  verdict('--help within 1.5x node -e 0', help <= 1.5, `${help.toFixed(2)}x`);
+  const values = pair(
+    'start-up: values --yes --agent vs node -e 0',
+    () => timeOnce('node', [cli, 'values', '--yes', '--agent']),
+    node,
+    runs,
+  );
+  verdict('values within 1.5x node -e 0', values <= 1.5, `${values.toFixed(2)}x`);
+}
+
+function footprint() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pack-'));
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], {
+    cwd: repo,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop();
+  const tarSize = statSync(join(dir, tarball)).size;
+  writeFileSync(join(dir, 'package.json'), '{"name":"bench-consumer","private":true}');
+  execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', join(dir, tarball)], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
+  const modules = join(dir, 'node_modules');
+  const lock = JSON.parse(
+    execFileSync('cat', [join(dir, 'package-lock.json')], { encoding: 'utf8' }),
+  );
+  const packages = Object.keys(lock.packages ?? {}).filter(
+    (p) => p.startsWith('node_modules/') && p !== 'node_modules/prefect-server-install',
+  ).length;
+  const size = dirSize(modules);
+  rows.push(['footprint: packed tarball', `${(tarSize / 1024).toFixed(0)} KiB`, '', '']);
+  rows.push([
+    'footprint: node_modules (production)',
+    `${(size / 1048576).toFixed(1)} MB`,
+    `${packages} packages`,
+    '',
+  ]);
+  verdict('node_modules under 10 MB', size < 10 * 1048576, `${(size / 1048576).toFixed(1)} MB`);
+  verdict('under 60 packages', packages < 60, `${packages} packages`);
+  return { dir, tarball };
+}
+
+/** Time from `npx <tarball>` to the wizard's first prompt, in a real pseudo-terminal. */
+function timeToFirstPrompt(pack, env) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const shell = `cd ${pack.dir} && exec npx --yes ./${pack.tarball}`;
+    const child = spawn('script', ['-q', '-f', '-c', shell, '/dev/null'], {
+      env: { ...env, TERM: 'xterm' },
+    });
+    let text = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no prompt within 60 s; screen: ${text.slice(-500)}`));
+    }, 60_000);
+    child.stdout.on('data', (chunk) => {
+      text += String(chunk);
+      if (/Namespace to install into|Kubernetes context/.test(text)) {
+        clearTimeout(timer);
+        const ms = Date.now() - started;
+        child.kill('SIGKILL');
+        resolve(ms);
+      }
+    });
+  });
+}
+
+function installOverhead(kubeconfig, helm) {
+  const env = { ...process.env, KUBECONFIG: kubeconfig, PREFECT_SERVER_HELM: helm, CI: '1' };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-values-'));
+  const valuesFile = join(dir, 'values.yaml');
+  writeFileSync(valuesFile, execFileSync('node', [cli, 'values', '--yes'], { encoding: 'utf8' }), {
+    mode: 0o600,
+  });
+  let n = 0;
+  const fresh = () => `bench-${process.pid}-${n++}`;
+  const ours = () =>
+    timeOnce(
+      'node',
+      [cli, 'install', '--yes', '-n', fresh(), '--create-namespace', '--quiet'],
+      env,
+    );
+  const raw = () =>
+    timeOnce(
+      helm,
+      [
+        'install',
+        'prefect-server',
+        join(repo, 'chart'),
+        '-n',
+        fresh(),
+        '--create-namespace',
+        '-f',
+        valuesFile,
+        '--wait',
+        '--timeout',
+        '5m',
+      ],
+      env,
+    );
+  const ratio = pair('install --yes vs helm install --wait', ours, raw, installRuns, env);
+  verdict('install within 1.15x raw helm install --wait', ratio <= 1.15, `${ratio.toFixed(2)}x`);
+  return env;
+}
+
+function doctor(kubeconfig, helm, env) {
+  const help = spawnSync('node', [cli, 'doctor', '--help'], { encoding: 'utf8' });
+  const built = spawnSync('node', [cli, 'doctor', '-n', 'nowhere-ns'], { encoding: 'utf8', env });
+  if (help.status !== 0 || /not built yet/.test(built.stderr)) {
+    verdicts.push('SKIP  doctor timings: the doctor command is not built in this version');
+    return;
+  }
+  const ns = `bench-doctor-${process.pid}`;
+  timeOnce('node', [cli, 'install', '--yes', '-n', ns, '--create-namespace', '--quiet'], env);
+  const kubectl = (...args) =>
+    execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+  const measure = (label) => {
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const started = process.hrtime.bigint();
+      spawnSync('node', [cli, 'doctor', '-n', ns, '--output', 'json'], { env });
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    const ms = median(times);
+    rows.push([`doctor: ${label}`, `${ms.toFixed(0)} ms`, '', '']);
+    return ms;
+  };
+  const healthy = measure('healthy install');
+  verdict(
+    'doctor under 3 s on a healthy install',
+    healthy < 3000,
+    `${(healthy / 1000).toFixed(2)} s`,
+  );
+  const growth = [];
+  for (const pods of [30, 300, 1000]) {
+    // Extra pods that carry the release's label, so doctor's list calls return them too.
+    const filler = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'filler' },
+      spec: {
+        replicas: pods,
+        selector: { matchLabels: { app: 'filler' } },
+        template: {
+          metadata: { labels: { app: 'filler', 'app.kubernetes.io/instance': 'prefect-server' } },
+          spec: { containers: [{ name: 'filler', image: 'example.invalid/filler:1' }] },
+        },
+      },
+    };
+    execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-n', ns, '-f', '-'], {
+      input: JSON.stringify(filler),
+    });
+    kubectl('rollout', 'status', 'deployment/filler', '-n', ns, '--timeout=600s');
+    const ms = measure(`${pods} extra pods in the namespace`);
+    growth.push(`${pods}: ${(ms / 1000).toFixed(2)} s`);
+    if (pods === 300)
+      verdict('doctor under 5 s with 300 pods', ms < 5000, `${(ms / 1000).toFixed(2)} s`);
+  }
+  verdicts.push(`INFO  doctor growth with pod count: ${growth.join(', ')}`);
+}
+
+async function main() {
+  execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
+  const tools = toolPaths();
+  if (!tools.helm4.exists) throw new Error('run `npm run test-tools` first');
+  startup();
+  const pack = footprint();
+  let cluster;
+  let kubeconfig = process.env.E2E_KUBECONFIG;
+  if (!kubeconfig) {
+    cluster = await up({ log: () => {} });
+    kubeconfig = cluster.kubeconfig;
+  }
+  try {
+    const env = installOverhead(kubeconfig, tools.helm4.helm);
+    const firstPrompt = await timeToFirstPrompt(pack, {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      PREFECT_SERVER_HELM: tools.helm4.helm,
+    });
+    rows.push(['npx <tarball> to the first prompt', `${firstPrompt} ms`, '', '']);
+    doctor(kubeconfig, tools.helm4.helm, env);
+  } finally {
+    if (cluster) await down(cluster.dir);
+    rmSync(pack.dir, { recursive: true, force: true });
+  }
+  const widths = [44, 12, 14, 6];
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' ');
+  process.stdout.write(
+    `${line(['measure', 'ours', 'baseline', 'ratio'])}\n${line(widths.map((w) => '-'.repeat(w)))}\n`,
+  );
+  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+  process.stdout.write(`\n${verdicts.join('\n')}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exitCode = 1;
+});
