@@ -160,6 +160,31 @@ function defaultOf(items: Named[]): string | undefined {
   )?.metadata.name;
 }
 
+/** A StorageClass or IngressClass the plan names must exist; without a name, a default should. */
+async function classExists(
+  kubectl: Kubectl,
+  kind: 'StorageClass' | 'IngressClass',
+  wanted: string | undefined,
+  hints: { flag: string; missing: string; noDefault: string },
+) {
+  const resource = kind === 'StorageClass' ? 'storageclasses' : 'ingressclasses';
+  const classes = (await kubectl.json<KubeList<Named>>(['get', resource])).items;
+  const names = classes.map((c) => c.metadata.name);
+  if (wanted) {
+    return names.includes(wanted)
+      ? pass(`${kind} ${wanted} exists`)
+      : fail(
+          `${kind} ${wanted} does not exist (the cluster has: ${names.join(', ') || 'none'})`,
+          hints.missing,
+          true,
+        );
+  }
+  const fallback = defaultOf(classes);
+  return fallback
+    ? pass(`the default ${kind} ${fallback} will be used`)
+    : warn(hints.noDefault, `Name one with ${hints.flag}.`);
+}
+
 const storageClass: Check<PreflightContext> = {
   id: 'storage-class',
   category: 'cluster',
@@ -167,25 +192,11 @@ const storageClass: Check<PreflightContext> = {
   async run({ kubectl, plan }) {
     if (plan.database.mode !== 'bundled' || !plan.database.persistence.enabled)
       return pass('no volume needed');
-    const classes = (await kubectl.json<KubeList<Named>>(['get', 'storageclasses'])).items;
-    const wanted = plan.database.persistence.storageClass;
-    const names = classes.map((c) => c.metadata.name);
-    if (wanted) {
-      return names.includes(wanted)
-        ? pass(`StorageClass ${wanted} exists`)
-        : fail(
-            `StorageClass ${wanted} does not exist (the cluster has: ${names.join(', ') || 'none'})`,
-            'Choose one with --db-storage-class.',
-            true,
-          );
-    }
-    const fallback = defaultOf(classes);
-    return fallback
-      ? pass(`the default StorageClass ${fallback} will be used`)
-      : warn(
-          'the cluster has no default StorageClass: the volume claim may stay Pending',
-          'Name one with --db-storage-class.',
-        );
+    return classExists(kubectl, 'StorageClass', plan.database.persistence.storageClass, {
+      flag: '--db-storage-class',
+      missing: 'Choose one with --db-storage-class.',
+      noDefault: 'the cluster has no default StorageClass: the volume claim may stay Pending',
+    });
   },
 };
 
@@ -195,25 +206,11 @@ const ingressClass: Check<PreflightContext> = {
   title: 'the IngressClass exists',
   async run({ kubectl, plan }) {
     if (plan.exposure.mode !== 'ingress') return pass('no Ingress');
-    const classes = (await kubectl.json<KubeList<Named>>(['get', 'ingressclasses'])).items;
-    const names = classes.map((c) => c.metadata.name);
-    const wanted = plan.exposure.ingressClass;
-    if (wanted) {
-      return names.includes(wanted)
-        ? pass(`IngressClass ${wanted} exists`)
-        : fail(
-            `IngressClass ${wanted} does not exist (the cluster has: ${names.join(', ') || 'none'})`,
-            'Choose one with --ingress-class, or install an ingress controller first.',
-            true,
-          );
-    }
-    const fallback = defaultOf(classes);
-    return fallback
-      ? pass(`the default IngressClass ${fallback} will be used`)
-      : warn(
-          'the cluster has no default IngressClass: nothing may serve the Ingresses',
-          'Name one with --ingress-class.',
-        );
+    return classExists(kubectl, 'IngressClass', plan.exposure.ingressClass, {
+      flag: '--ingress-class',
+      missing: 'Choose one with --ingress-class, or install an ingress controller first.',
+      noDefault: 'the cluster has no default IngressClass: nothing may serve the Ingresses',
+    });
   },
 };
 
