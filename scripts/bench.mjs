@@ -176,7 +176,7 @@ function installOverhead(kubeconfig, helm) {
   return env;
 }
 
-function doctor(kubeconfig, helm, env) {
+function doctor(kubeconfig, _helm, env) {
   const help = spawnSync('node', [cli, 'doctor', '--help'], { encoding: 'utf8' });
   const built = spawnSync('node', [cli, 'doctor', '-n', 'nowhere-ns'], { encoding: 'utf8', env });
   if (help.status !== 0 || /not built yet/.test(built.stderr)) {

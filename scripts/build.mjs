@@ -22,7 +22,9 @@ await build({
   target: 'node20.19',
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies call require(); an ES module has none unless we make one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   // pg loads its optional native binding only when asked; we never ask.
   external: ['pg-native'],
   legalComments: 'linked',
