@@ -81,7 +81,7 @@ async function main() {
       '110',
       '-y',
       '46',
-      `cd ${repo} && env ${env} node bin/prefect-server-install.js; sleep 600`,
+      `bash -c 'cd ${repo} && env ${env} node bin/prefect-server-install.js 2>>/tmp/screenshots.err; sleep 600'`,
     );
     await answer('Namespace to install into', ['C-u', 'prefect', 'Enter']);
     await answer('Create it?', ['Enter']);
@@ -102,9 +102,24 @@ async function main() {
     await answer('Image pull Secrets', ['Enter']);
     await waitFor('Install prefect-server into prefect?');
     save('wizard.svg', 'npx prefect-server-install: the wizard and its plan');
-    tmux('send-keys', '-t', session, 'Enter');
-    await waitFor('Prefect Server is installed', 300_000);
+    // Leave the wizard at its confirmation (nothing changed), and show the same install run with
+    // flags in a terminal of its own.
     tmux('send-keys', '-t', session, 'C-c');
+    await sleep(500);
+    tmux('kill-session', '-t', session);
+    const flags = '-n prefect --create-namespace --db-persistence --agent --agent-labels k8s --yes';
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '110',
+      '-y',
+      '46',
+      `bash -c 'cd ${repo} && env ${env} node bin/prefect-server.js install ${flags}; sleep 600'`,
+    );
+    await waitFor('Prefect Server is installed', 300_000);
     save('install.svg', 'the install: preflight, progress, next steps');
 
     // A pod that cannot pull its image, for doctor to find.
@@ -138,7 +153,7 @@ async function main() {
       '110',
       '-y',
       '46',
-      `cd ${repo} && env ${env} node bin/prefect-server.js doctor -n prefect --category workloads,release,agent; sleep 600`,
+      `bash -c 'cd ${repo} && env ${env} node bin/prefect-server.js doctor -n prefect --category workloads,release,agent; sleep 600'`,
     );
     await waitFor('Status:', 120_000);
     await sleep(1000);
