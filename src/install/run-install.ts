@@ -2,6 +2,7 @@
 // the user can act on. Nothing touches the cluster before the plan is valid and preflight passed.
 import { copyFile } from 'node:fs/promises';
 import { runPreflight } from '../checks/preflight.js';
+import { parseDuration } from '../connect/duration.js';
 import { ExitCode, UserError } from '../errors.js';
 import { buildPlan, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
 import { applyWithProgress } from '../release/apply-with-progress.js';
@@ -113,7 +114,8 @@ export async function runInstall(
       version,
       verify,
       valuesFiles: [valuesFile, ...plan.extra.valuesFiles],
-      wait: true,
+      // LoadBalancer addresses may never come; the workloads are waited for instead (see applyWithProgress).
+      wait: plan.exposure.mode !== 'loadbalancer',
       timeout: options.timeout,
     };
     const verb = options.adopt && !unfinished ? 'upgrade' : 'install';
@@ -196,7 +198,15 @@ export async function runInstall(
       helm,
       k,
       args,
-      { namespace: plan.namespace, release: plan.release, verb: 'install' },
+      {
+        namespace: plan.namespace,
+        release: plan.release,
+        verb: 'install',
+        waitForWorkloadsMs:
+          plan.exposure.mode === 'loadbalancer'
+            ? parseDuration('--timeout')(options.timeout)
+            : undefined,
+      },
       out,
     );
     out.heading(

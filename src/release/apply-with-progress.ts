@@ -17,6 +17,12 @@ export interface ReleaseTarget {
   namespace: string;
   release: string;
   verb: 'install' | 'upgrade';
+  /**
+   * helm --wait also waits for LoadBalancer addresses, which never come on a cluster without a
+   * load-balancer controller; with LoadBalancer exposure helm runs without --wait and the
+   * workloads are waited for here, for at most this long.
+   */
+  waitForWorkloadsMs?: number;
 }
 
 /**
@@ -59,9 +65,11 @@ export async function applyWithProgress(
     }
   })();
   try {
-    await withOwnInterruptHandling(() =>
-      helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' }),
-    );
+    await withOwnInterruptHandling(async () => {
+      await helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' });
+      if (target.waitForWorkloadsMs !== undefined)
+        await waitForWorkloads(kubectl, target, target.waitForWorkloadsMs, abort.signal);
+    });
     spinner.succeed('All workloads are ready');
   } catch (error) {
     spinner.fail(interrupted ? 'Interrupted' : `The ${target.verb} did not finish`);
@@ -71,6 +79,29 @@ export async function applyWithProgress(
     await poll;
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+}
+
+async function waitForWorkloads(
+  kubectl: Kubectl,
+  target: ReleaseTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (signal.aborted) throw new Error('interrupted');
+    const summary = await fetchWorkloads(kubectl, target.namespace, target.release).then(
+      summarizeWorkloads,
+      () => undefined,
+    );
+    if (summary && summary.waiting.length === 0 && summary.ready.length > 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${summary?.waiting.join(', ') || 'the workloads'} to be ready`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

@@ -3,6 +3,7 @@
 // --reuse-values). A diff of values and of objects comes before the change; nothing changes
 // without a confirmation (--yes, or a prompt in a terminal).
 import { answersFromFlags, type PlanFlags } from '../commands/answers-from-flags.js';
+import { parseDuration } from '../connect/duration.js';
 import { ExitCode, InputError, UserError } from '../errors.js';
 import { bundledChartDefaults, prepareChart } from '../install/chart-source.js';
 import { PrivateDir } from '../install/private-files.js';
@@ -284,7 +285,7 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       version,
       verify,
       valuesFiles: [valuesFile, ...plan.extra.valuesFiles],
-      wait: true,
+      wait: plan.exposure.mode !== 'loadbalancer',
       timeout: flags.timeout,
       rollbackOnFailure: flags.atomic ?? false,
     };
@@ -361,7 +362,15 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       helm,
       kubectl,
       args,
-      { namespace: release.namespace, release: release.name, verb: 'upgrade' },
+      {
+        namespace: release.namespace,
+        release: release.name,
+        verb: 'upgrade',
+        waitForWorkloadsMs:
+          plan.exposure.mode === 'loadbalancer'
+            ? parseDuration('--timeout')(flags.timeout)
+            : undefined,
+      },
       out,
     );
     const after = await helm.history(release.name, release.namespace);

@@ -329,3 +329,27 @@ describe('the wizard in a real terminal', () => {
     expect(deployments).toHaveLength(6);
   });
 });
+
+describe('LoadBalancer exposure on a cluster without a load balancer', () => {
+  it('installs and returns once the workloads are ready, without waiting for an address', async () => {
+    const ns = await namespace('e2e-lb');
+    const result = await runCli(helm4, [
+      'install',
+      '--yes',
+      '-n',
+      ns,
+      '--expose',
+      'loadbalancer',
+      '--api-url',
+      'http://prefect-api.example.com:4200/graphql',
+      '--timeout',
+      '3m',
+    ]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(result.stdout).toContain('All workloads are ready');
+    expect(result.stdout).toContain('once the load balancer has an address');
+    const apollo = await kubectlJson(['get', 'service', 'prefect-server-apollo', '-n', ns]);
+    expect(apollo.spec.type).toBe('LoadBalancer');
+    expect(apollo.status.loadBalancer).toEqual({});
+  });
+});
