@@ -40,6 +40,8 @@ export interface ReleaseStatus {
     | { mode: 'bundled'; persistence: boolean; size: string | undefined }
     | { mode: 'external'; host: string | undefined; port: number | undefined };
   agent: boolean;
+  /** Tenants the API reports, or undefined when it did not answer within a few seconds. */
+  tenants: number | undefined;
 }
 
 const component = (o: { metadata: { labels?: Record<string, string> } }) =>
@@ -131,7 +133,24 @@ export async function readReleaseStatus(
         ? { mode: 'external', host: answers.dbHost, port: answers.dbPort }
         : { mode: 'bundled', persistence: answers.dbPersistence ?? false, size: answers.dbSize },
     agent: answers.agent ?? false,
+    tenants: await countTenants(kubectl, release),
   };
+}
+
+/** Asks apollo through a short-lived port-forward; a few seconds at most, never an error. */
+async function countTenants(kubectl: Kubectl, release: HelmRelease): Promise<number | undefined> {
+  const [{ withApiAccess }, { PrefectApi }] = await Promise.all([
+    import('../connect/api-access.js'),
+    import('../prefect/api-client.js'),
+  ]);
+  const ref = { namespace: release.namespace, release: release.name, ...kubectl.clusterRef() };
+  return withApiAccess(
+    undefined,
+    ref,
+    3000,
+    async (access) =>
+      (await new PrefectApi(access.apiUrl, { budgetMs: 1500 }).listTenants()).length,
+  ).catch(() => undefined);
 }
 
 export function describeStatus(status: ReleaseStatus): string[] {
@@ -150,6 +169,7 @@ export function describeStatus(status: ReleaseStatus): string[] {
     ),
     `database  ${status.database.mode === 'bundled' ? `bundled PostgreSQL, ${status.database.persistence ? `persistent volume ${status.database.size ?? ''}`.trim() : 'no volume'}` : `external ${status.database.host ?? '?'}:${status.database.port ?? 5432}`}`,
     `agent     ${status.agent ? 'on' : 'off'}`,
+    `tenants   ${status.tenants ?? 'unknown: the API did not answer (prefect-server doctor -n ' + status.release.namespace + ' says why)'}`,
   ];
   return lines;
 }

@@ -26,6 +26,11 @@ export class Kubectl {
     return new Kubectl(await locateTool('kubectl', env), target);
   }
 
+  /** The kubeconfig and context this kubectl talks to, for code that starts kubectl itself. */
+  clusterRef(): { kubeconfig: string | undefined; context: string | undefined } {
+    return { kubeconfig: this.target.kubeconfig, context: this.target.context };
+  }
+
   /** The same kubectl pointed at another context (the wizard asks for one before anything else). */
   withContext(context: string | undefined): Kubectl {
     return new Kubectl(this.binary, { ...this.target, context });

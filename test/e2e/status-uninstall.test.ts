@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { runCli } from './support/cli.js';
 import { createNamespace, eventually, kubectl, kubectlJson } from './support/cluster.js';
+import { FakePrefectServer } from './support/fake-prefect-api.js';
 
 const [h3, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
 const cleanups: (() => Promise<void>)[] = [];
@@ -14,6 +15,18 @@ describe('status', () => {
   it('shows release, components, exposure, database and agent; --output json has the same', async () => {
     const ns = await createNamespace('e2e-status');
     cleanups.push(ns.remove);
+    // apollo is played by the tests' Prefect API double, routed to by kwok's port-forwarding.
+    const fake = await FakePrefectServer.start();
+    const unroute = await fake.routeNamespace(ns.name);
+    cleanups.push(async () => {
+      await unroute();
+      await fake.close();
+    });
+    fake.tenants.push({
+      id: '00000000-0000-4000-8000-000000000001',
+      name: 'default',
+      slug: 'default',
+    });
     await runCli(h4, [
       'install',
       '--yes',
@@ -38,6 +51,7 @@ describe('status', () => {
     expect(text.stdout).toMatch(/✓ postgresql +1\/1 ready \(StatefulSet\)/);
     expect(text.stdout).toContain('https://api.example.com/graphql');
     expect(text.stdout).toContain('agent     on');
+    expect(text.stdout).toContain('tenants   1');
     const json = JSON.parse(
       String((await runCli(h4, ['status', '-n', ns.name, '--output', 'json'])).stdout),
     );
@@ -65,6 +79,7 @@ describe('status', () => {
       },
     ]);
     expect(json.database).toEqual({ mode: 'bundled', persistence: false });
+    expect(json.tenants).toBe(1);
   });
 });
 
