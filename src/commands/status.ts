@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
 
 interface StatusFlags {
@@ -56,7 +55,11 @@ Examples:
         process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         return;
       }
-      const out = createOutput();
-      for (const line of describeStatus(status)) out.line(line);
+      // The screen is the data asked for, so --quiet does not hide it.
+      process.stdout.write(
+        describeStatus(status)
+          .map((line) => `${line}\n`)
+          .join(''),
+      );
     });
 }

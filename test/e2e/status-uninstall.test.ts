@@ -119,7 +119,41 @@ describe('uninstall', () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain('pass --yes');
 
-    const removed = await runCli(h3, ['uninstall', '-n', ns.name, '--yes']);
+    const quiet = await runCli(h3, [
+      'install',
+      '--yes',
+      '--quiet',
+      '-n',
+      ns.name,
+      '--release',
+      'quiet-one',
+      '--no-tenant',
+    ]);
+    expect(quiet.exitCode).toBe(0);
+    expect(String(quiet.stdout)).toBe('');
+    expect(
+      (
+        await runCli(h3, [
+          'uninstall',
+          '-n',
+          ns.name,
+          '--release',
+          'quiet-one',
+          '--yes',
+          '--delete-data',
+          '--quiet',
+        ])
+      ).exitCode,
+    ).toBe(0);
+
+    const removed = await runCli(h3, [
+      'uninstall',
+      '-n',
+      ns.name,
+      '--release',
+      'prefect-server',
+      '--yes',
+    ]);
     expect(removed.exitCode, String(removed.stderr)).toBe(0);
     expect(removed.stdout).toContain('Secret prefect-server-postgresql: the database password');
     expect(removed.stdout).toContain(
