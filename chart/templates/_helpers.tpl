@@ -35,8 +35,8 @@ shortened, never the component, so two components never end up with the same nam
 {{/* Selector labels: name, instance, component. Never change them: selectors are immutable. */}}
 {{- define "prefect-server.selectorLabels" -}}
 {{- $root := index . 0 -}}
-app.kubernetes.io/name: {{ include "prefect-server.name" $root }}
-app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/name: {{ include "prefect-server.name" $root | quote }}
+app.kubernetes.io/instance: {{ $root.Release.Name | quote }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 

@@ -10,7 +10,7 @@ apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: {{ $service }}
-  namespace: {{ $root.Release.Namespace }}
+  namespace: {{ $root.Release.Namespace | quote }}
   labels:
     {{- include "prefect-server.labels" (list $root $component (merge (dict) ($ingress.labels | default dict) ($v.labels | default dict))) | nindent 4 }}
   {{- with include "prefect-server.annotations" (list $root $ingress.annotations) }}{{ . | nindent 2 }}{{ end }}

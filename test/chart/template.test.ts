@@ -13,6 +13,7 @@ import {
   podSpec,
   type Rendered,
   template,
+  templateRaw,
 } from './render.js';
 import { type SetName, VALUE_SET_PASSWORDS, VALUE_SETS } from './value-sets.js';
 
@@ -674,5 +675,16 @@ describe.each(helms())('helm template with $label', (helm) => {
     it('is absent by default', () => {
       expect(r('defaults').all('Job')).toEqual([]);
     });
+  });
+});
+
+describe('release and namespace names YAML 1.1 reads as booleans', () => {
+  it.each(helms())('are quoted wherever they are values ($label)', async (h) => {
+    const result = await templateRaw(h, {}, { release: 'y', namespace: 'on' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/instance: y$/m);
+    expect(result.stdout).not.toMatch(/namespace: on$/m);
+    expect(result.stdout).toMatch(/app\.kubernetes\.io\/instance: "y"/);
+    expect(result.stdout).toMatch(/namespace: "on"/);
   });
 });

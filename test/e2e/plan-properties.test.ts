@@ -20,6 +20,22 @@ afterAll(async () => {
   await ns.remove();
 });
 
+describe('names YAML 1.1 would read as booleans', () => {
+  it.each(['y', 'no', 'on'])(
+    'a release named %s installs (labels stay strings)',
+    async (release) => {
+      for (const h of helms()) {
+        const result = await helm(
+          h.path,
+          ['install', release, join(repoRoot, 'chart'), '-n', ns.name, '--dry-run=server'],
+          { reject: false },
+        );
+        expect(result.exitCode, `${h.label}: ${String(result.stderr)}`).toBe(0);
+      }
+    },
+  );
+});
+
 describe('random valid plans', () => {
   it('are accepted by helm 3 and helm 4 and by the API server (server-side dry run)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plans-'));
