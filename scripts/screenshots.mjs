@@ -36,6 +36,21 @@ async function answer(question, keys) {
   await sleep(300);
 }
 
+/** A fresh tmux session (110x46) running `command` in the repo; it stays open afterwards to be captured. */
+function runInTerminal(env, command) {
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '110',
+    '-y',
+    '46',
+    `bash -c 'cd ${repo} && env ${env} ${command}; sleep 600'`,
+  );
+}
+
 const escapeXml = (text) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
@@ -72,17 +87,7 @@ async function main() {
   const cluster = await up({ log: () => {} });
   const env = `KUBECONFIG=${cluster.kubeconfig} PREFECT_SERVER_HELM=${tools.helm4.helm} PATH=${process.env.PATH}`;
   try {
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '110',
-      '-y',
-      '46',
-      `bash -c 'cd ${repo} && env ${env} node bin/prefect-server-install.js 2>>/tmp/screenshots.err; sleep 600'`,
-    );
+    runInTerminal(env, `node bin/prefect-server-install.js`);
     await answer('Namespace to install into', ['C-u', 'prefect', 'Enter']);
     await answer('Create it?', ['Enter']);
     await answer('Release name', ['Enter']);
@@ -108,17 +113,7 @@ async function main() {
     await sleep(500);
     tmux('kill-session', '-t', session);
     const flags = '-n prefect --create-namespace --db-persistence --agent --agent-labels k8s --yes';
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '110',
-      '-y',
-      '46',
-      `bash -c 'cd ${repo} && env ${env} node bin/prefect-server.js install ${flags}; sleep 600'`,
-    );
+    runInTerminal(env, `node bin/prefect-server.js install ${flags}`);
     await waitFor('Prefect Server is installed', 300_000);
     save('install.svg', 'the install: preflight, progress, next steps');
 
@@ -144,16 +139,9 @@ async function main() {
     ]);
     await sleep(3000);
     tmux('kill-session', '-t', session);
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '110',
-      '-y',
-      '46',
-      `bash -c 'cd ${repo} && env ${env} node bin/prefect-server.js doctor -n prefect --category workloads,release,agent; sleep 600'`,
+    runInTerminal(
+      env,
+      `node bin/prefect-server.js doctor -n prefect --category workloads,release,agent`,
     );
     await waitFor('Status:', 120_000);
     await sleep(1000);
