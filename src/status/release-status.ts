@@ -169,7 +169,7 @@ export function describeStatus(status: ReleaseStatus): string[] {
     ),
     `database  ${status.database.mode === 'bundled' ? `bundled PostgreSQL, ${status.database.persistence ? `persistent volume ${status.database.size ?? ''}`.trim() : 'no volume'}` : `external ${status.database.host ?? '?'}:${status.database.port ?? 5432}`}`,
     `agent     ${status.agent ? 'on' : 'off'}`,
-    `tenants   ${status.tenants ?? 'unknown: the API did not answer (prefect-server doctor -n ' + status.release.namespace + ' says why)'}`,
+    `tenants   ${status.tenants ?? `unknown: the API did not answer (prefect-server doctor -n ${status.release.namespace} says why)`}`,
   ];
   return lines;
 }

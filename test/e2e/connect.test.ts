@@ -14,28 +14,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePrefect1 } from '../../scripts/prefect1-client.mjs';
 import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, repoRoot, runCli } from './support/cli.js';
-import { createNamespace, helm, kubectl, kubectlJson } from './support/cluster.js';
-import { FakePrefectServer } from './support/fake-prefect-api.js';
+import { helm, kubectl, kubectlJson } from './support/cluster.js';
+import type { FakePrefectServer } from './support/fake-prefect-api.js';
+import {
+  type ReleaseBehindFakeApi,
+  releaseBehindFakeApi,
+} from './support/release-behind-fake-api.js';
 import { keys, Terminal } from './support/terminal.js';
 
 const [helm3] = helms() as [ReturnType<typeof helms>[0]];
-let ns: { name: string; remove: () => Promise<void> };
+let release: ReleaseBehindFakeApi;
+let ns: { name: string };
 let fake: FakePrefectServer;
-let unroute: () => Promise<void>;
 
 beforeAll(async () => {
-  ns = await createNamespace('e2e-connect');
-  fake = await FakePrefectServer.start();
-  unroute = await fake.routeNamespace(ns.name);
-  const install = await runCli(helm3, ['install', '--yes', '-n', ns.name, '--no-tenant']);
-  expect(install.stderr).toBe('');
-  expect(install.exitCode).toBe(0);
+  release = await releaseBehindFakeApi(helm3, 'e2e-connect', ['--no-tenant']);
+  ns = { name: release.namespace };
+  fake = release.fake;
+  expect(release.installStderr).toBe('');
 });
 
 afterAll(async () => {
-  await unroute?.();
-  await fake?.close();
-  await ns?.remove();
+  await release?.close();
 });
 
 /** A connect that keeps running: its output so far, and waiting for a line in it. */

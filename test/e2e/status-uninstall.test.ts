@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { runCli } from './support/cli.js';
 import { createNamespace, eventually, kubectl, kubectlJson } from './support/cluster.js';
-import { FakePrefectServer } from './support/fake-prefect-api.js';
+import { releaseBehindFakeApi } from './support/release-behind-fake-api.js';
 
 const [h3, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
 const cleanups: (() => Promise<void>)[] = [];
@@ -13,25 +13,8 @@ afterAll(async () => {
 
 describe('status', () => {
   it('shows release, components, exposure, database and agent; --output json has the same', async () => {
-    const ns = await createNamespace('e2e-status');
-    cleanups.push(ns.remove);
     // apollo is played by the tests' Prefect API double, routed to by kwok's port-forwarding.
-    const fake = await FakePrefectServer.start();
-    const unroute = await fake.routeNamespace(ns.name);
-    cleanups.push(async () => {
-      await unroute();
-      await fake.close();
-    });
-    fake.tenants.push({
-      id: '00000000-0000-4000-8000-000000000001',
-      name: 'default',
-      slug: 'default',
-    });
-    await runCli(h4, [
-      'install',
-      '--yes',
-      '-n',
-      ns.name,
+    const release = await releaseBehindFakeApi(h4, 'e2e-status', [
       '--agent',
       '--expose',
       'ingress',
@@ -42,6 +25,13 @@ describe('status', () => {
       '--tls-secret',
       'tls',
     ]);
+    cleanups.push(release.close);
+    const ns = { name: release.namespace };
+    release.fake.tenants.push({
+      id: '00000000-0000-4000-8000-000000000001',
+      name: 'default',
+      slug: 'default',
+    });
     const text = await runCli(h4, ['status', '-n', ns.name]);
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(

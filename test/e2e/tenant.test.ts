@@ -4,27 +4,26 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { runCli } from './support/cli.js';
-import { createNamespace } from './support/cluster.js';
-import { FakePrefectServer } from './support/fake-prefect-api.js';
+import type { FakePrefectServer } from './support/fake-prefect-api.js';
+import {
+  type ReleaseBehindFakeApi,
+  releaseBehindFakeApi,
+} from './support/release-behind-fake-api.js';
 
 const [helm3] = helms() as [ReturnType<typeof helms>[0]];
-let ns: { name: string; remove: () => Promise<void> };
+let release: ReleaseBehindFakeApi;
+let ns: { name: string };
 let fake: FakePrefectServer;
-let unroute: () => Promise<void>;
 
 beforeAll(async () => {
-  ns = await createNamespace('e2e-tenant');
-  fake = await FakePrefectServer.start();
-  unroute = await fake.routeNamespace(ns.name);
-  const install = await runCli(helm3, ['install', '--yes', '-n', ns.name, '--no-tenant']);
-  expect(install.stderr).toBe('');
-  expect(install.exitCode).toBe(0);
+  release = await releaseBehindFakeApi(helm3, 'e2e-tenant', ['--no-tenant']);
+  ns = { name: release.namespace };
+  fake = release.fake;
+  expect(release.installStderr).toBe('');
 });
 
 afterAll(async () => {
-  await unroute?.();
-  await fake?.close();
-  await ns?.remove();
+  await release?.close();
 });
 
 const tenantCli = (args: string[]) => runCli(helm3, ['tenant', ...args]);
