@@ -173,7 +173,23 @@ function installOverhead(kubeconfig, helm) {
     );
   const ratio = pair('install --yes vs helm install --wait', ours, raw, installRuns, env);
   verdict('install within 1.15x raw helm install --wait', ratio <= 1.15, `${ratio.toFixed(2)}x`);
-  return env;
+  // Where the overhead would come from: every process install starts and every API request,
+  // as --debug lists them (one more install, not timed).
+  const debug = spawnSync(
+    'node',
+    [cli, 'install', '--yes', '-n', fresh(), '--create-namespace', '--quiet', '--debug'],
+    { env, encoding: 'utf8' },
+  );
+  const lines = debug.stderr.split('\n');
+  const started = lines.filter((l) => l.startsWith('debug: $ ')).map((l) => l.split(' ')[2]);
+  const requests = lines.filter((l) => /^debug: (GET|POST) /.test(l)).length;
+  const count = (tool) => started.filter((t) => t === tool).length;
+  rows.push([
+    'install: processes started',
+    `${count('helm')} helm`,
+    `${count('kubectl')} kubectl`,
+    `${requests} API requests`,
+  ]);
 }
 
 function doctor(kubeconfig, _helm, env) {

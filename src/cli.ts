@@ -71,6 +71,7 @@ Examples:
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   installInterruptHandler();
+  if (argv.includes('--debug')) await logCommandsAndRequests();
   try {
     await program.parseAsync([...argv]);
     return ExitCode.ok;
@@ -88,4 +89,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     printError(error, debug);
     return error instanceof UserError ? error.exitCode : ExitCode.failure;
   }
+}
+
+/** --debug: every tool command and API request, to stderr. Neither ever carries a secret. */
+async function logCommandsAndRequests(): Promise<void> {
+  const [{ onToolCommand }, { onApiRequest }, { basename }] = await Promise.all([
+    import('./tools/run-tool.js'),
+    import('./tools/kube-api.js'),
+    import('node:path'),
+  ]);
+  onToolCommand((binary, args) =>
+    process.stderr.write(`debug: $ ${basename(binary)} ${args.join(' ')}\n`),
+  );
+  onApiRequest((method, url, transport) =>
+    process.stderr.write(`debug: ${method} ${url} (${transport})\n`),
+  );
 }

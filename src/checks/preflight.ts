@@ -2,7 +2,13 @@
 // anything is created. The reachability check runs first (nothing else can answer without it);
 // the rest run concurrently.
 import type { InstallPlan } from '../plan/install-plan.js';
+import {
+  type ReleaseRecord,
+  releaseRecords,
+  unfinishedInstall,
+} from '../release/release-records.js';
 import type { Helm } from '../tools/helm.js';
+import { canI, type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
 import { passwordSecretKey, valuesEraFor } from '../values/values-era.js';
 import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from './check.js';
@@ -13,7 +19,18 @@ export interface PreflightContext {
   helm: Helm;
   /** --adopt: an existing release of the same name is upgraded instead of refused */
   adopt: boolean;
+  /** The release's records when the caller already asked for them */
+  release?: Promise<ReleaseRecord[]>;
 }
+
+/** What several checks ask for is fetched once and shared (see runPreflight). */
+interface Lookups {
+  api: KubeApi;
+  namespaceExists: Promise<boolean>;
+  release: Promise<ReleaseRecord[]>;
+}
+
+type PreflightRun = PreflightContext & Lookups;
 
 interface Named {
   metadata: { name: string; annotations?: Record<string, string> };
@@ -24,19 +41,13 @@ export const clusterReachable: Check<PreflightContext> = {
   category: 'cluster',
   title: 'the cluster answers',
   async run({ kubectl, plan }) {
-    const result = await kubectl.run(['version', '--output', 'json'], {
-      allowFailure: true,
-      timeoutMs: 15_000,
-    });
-    const server =
-      result.exitCode === 0 ? JSON.parse(result.stdout).serverVersion?.gitVersion : undefined;
-    if (server) return pass(`Kubernetes ${server}`);
-    const reason =
-      result.stderr
-        .trim()
-        .split('\n')
-        .pop()
-        ?.replace(/^error: /, '') || 'no answer';
+    let reason = 'no answer';
+    try {
+      const version = await kubeApiFor(kubectl).get<{ gitVersion?: string }>('/version');
+      if (version?.gitVersion) return pass(`Kubernetes ${version.gitVersion}`);
+    } catch (error) {
+      reason = (error as Error).message;
+    }
     const where = await kubectl.describeTarget();
     if (where.kubeconfigMissing) {
       return fail(
@@ -65,16 +76,12 @@ const helmVersion: Check<PreflightContext> = {
   },
 };
 
-const namespaceReady: Check<PreflightContext> = {
+const namespaceReady: Check<PreflightRun> = {
   id: 'namespace',
   category: 'cluster',
   title: 'the namespace exists or may be created',
-  async run({ kubectl, plan }) {
-    const found = await kubectl.run(
-      ['get', 'namespace', plan.namespace, '--ignore-not-found', '--output', 'name'],
-      { timeoutMs: 15_000 },
-    );
-    if (found.stdout.trim() !== '') return pass(`namespace ${plan.namespace} exists`);
+  async run({ api, plan, namespaceExists }) {
+    if (await namespaceExists) return pass(`namespace ${plan.namespace} exists`);
     if (!plan.createNamespace) {
       return fail(
         `namespace ${plan.namespace} does not exist`,
@@ -82,7 +89,7 @@ const namespaceReady: Check<PreflightContext> = {
         true,
       );
     }
-    if (await kubectl.canI('create', 'namespaces', undefined))
+    if (await canI(api, 'create', 'namespaces', undefined))
       return pass(`namespace ${plan.namespace} will be created`);
     return fail(
       `you may not create namespace ${plan.namespace}`,
@@ -102,27 +109,16 @@ export function resourcesTheChartCreates(plan: InstallPlan): string[] {
   return kinds;
 }
 
-const permissions: Check<PreflightContext> = {
+const permissions: Check<PreflightRun> = {
   id: 'permissions',
   category: 'permissions',
   title: 'you may create everything the chart creates',
-  async run({ kubectl, plan }) {
-    const namespaceExists =
-      (
-        await kubectl.run([
-          'get',
-          'namespace',
-          plan.namespace,
-          '--ignore-not-found',
-          '--output',
-          'name',
-        ])
-      ).stdout.trim() !== '';
+  async run({ api, plan, namespaceExists }) {
     // In a namespace that does not exist yet, RBAC can only be judged cluster-wide.
-    const scope = namespaceExists ? plan.namespace : undefined;
+    const scope = (await namespaceExists) ? plan.namespace : undefined;
     const resources = resourcesTheChartCreates(plan);
     const answers = await Promise.all(
-      resources.map(async (r) => [r, await kubectl.canI('create', r, scope)] as const),
+      resources.map(async (r) => [r, await canI(api, 'create', r, scope)] as const),
     );
     const denied = answers.filter(([, allowed]) => !allowed).map(([r]) => r);
     if (denied.length === 0)
@@ -134,14 +130,16 @@ const permissions: Check<PreflightContext> = {
   },
 };
 
-const releaseNameFree: Check<PreflightContext> = {
+const releaseNameFree: Check<PreflightRun> = {
   id: 'release-name',
   category: 'release',
   title: 'the release name is free',
-  async run({ helm, plan, adopt }) {
-    const releases = await helm.list(plan.namespace).catch(() => []);
-    const existing = releases.find((r) => r.name === plan.release);
+  async run({ plan, adopt, release }) {
+    const records = await release.catch(() => []);
+    const existing = records.at(-1);
     if (!existing) return pass(`no release named ${plan.release} in ${plan.namespace}`);
+    const unfinished = unfinishedInstall(records);
+    if (unfinished) return pass(`the unfinished install (${unfinished}) will be replaced`);
     if (adopt)
       return pass(`release ${plan.release} (${existing.status}) will be upgraded (--adopt)`);
     return fail(
@@ -162,13 +160,16 @@ function defaultOf(items: Named[]): string | undefined {
 
 /** A StorageClass or IngressClass the plan names must exist; without a name, a default should. */
 async function classExists(
-  kubectl: Kubectl,
+  api: KubeApi,
   kind: 'StorageClass' | 'IngressClass',
   wanted: string | undefined,
   hints: { flag: string; missing: string; noDefault: string },
 ) {
-  const resource = kind === 'StorageClass' ? 'storageclasses' : 'ingressclasses';
-  const classes = (await kubectl.json<KubeList<Named>>(['get', resource])).items;
+  const path =
+    kind === 'StorageClass'
+      ? '/apis/storage.k8s.io/v1/storageclasses'
+      : '/apis/networking.k8s.io/v1/ingressclasses';
+  const classes = (await api.get<KubeList<Named>>(path))?.items ?? [];
   const names = classes.map((c) => c.metadata.name);
   if (wanted) {
     return names.includes(wanted)
@@ -185,14 +186,14 @@ async function classExists(
     : warn(hints.noDefault, `Name one with ${hints.flag}.`);
 }
 
-const storageClass: Check<PreflightContext> = {
+const storageClass: Check<PreflightRun> = {
   id: 'storage-class',
   category: 'cluster',
   title: 'the database volume can be provisioned',
-  async run({ kubectl, plan }) {
+  async run({ api, plan }) {
     if (plan.database.mode !== 'bundled' || !plan.database.persistence.enabled)
       return pass('no volume needed');
-    return classExists(kubectl, 'StorageClass', plan.database.persistence.storageClass, {
+    return classExists(api, 'StorageClass', plan.database.persistence.storageClass, {
       flag: '--db-storage-class',
       missing: 'Choose one with --db-storage-class.',
       noDefault: 'the cluster has no default StorageClass: the volume claim may stay Pending',
@@ -200,13 +201,13 @@ const storageClass: Check<PreflightContext> = {
   },
 };
 
-const ingressClass: Check<PreflightContext> = {
+const ingressClass: Check<PreflightRun> = {
   id: 'ingress-class',
   category: 'cluster',
   title: 'the IngressClass exists',
-  async run({ kubectl, plan }) {
+  async run({ api, plan }) {
     if (plan.exposure.mode !== 'ingress') return pass('no Ingress');
-    return classExists(kubectl, 'IngressClass', plan.exposure.ingressClass, {
+    return classExists(api, 'IngressClass', plan.exposure.ingressClass, {
       flag: '--ingress-class',
       missing: 'Choose one with --ingress-class, or install an ingress controller first.',
       noDefault: 'the cluster has no default IngressClass: nothing may serve the Ingresses',
@@ -214,34 +215,27 @@ const ingressClass: Check<PreflightContext> = {
   },
 };
 
-const databaseSecret: Check<PreflightContext> = {
+const databaseSecret: Check<PreflightRun> = {
   id: 'database-secret',
   category: 'database',
   title: 'the database password Secret holds the password',
-  async run({ kubectl, plan }) {
+  async run({ api, plan }) {
     if (plan.database.mode !== 'external' || plan.database.password.source !== 'existing-secret') {
       return pass('no existing Secret to check');
     }
     const name = plan.database.password.secretName;
     const key = passwordSecretKey(valuesEraFor(plan.chart));
-    const found = await kubectl.run([
-      'get',
-      'secret',
-      name,
-      '--namespace',
-      plan.namespace,
-      '--ignore-not-found',
-      '--output',
-      'json',
-    ]);
-    if (found.stdout.trim() === '') {
+    const found = await api.get<{ data?: Record<string, string> }>(
+      `/api/v1/namespaces/${plan.namespace}/secrets/${name}`,
+    );
+    if (!found) {
       return fail(
         `Secret ${name} does not exist in ${plan.namespace}`,
         `Create it without putting the password in your shell history: kubectl create secret generic ${name} -n ${plan.namespace} --from-file=${key}=/path/to/password-file`,
         true,
       );
     }
-    const data = (JSON.parse(found.stdout) as { data?: Record<string, string> }).data ?? {};
+    const data = found.data ?? {};
     if (!(key in data)) {
       return fail(
         `Secret ${name} has no key ${key} (it has: ${Object.keys(data).join(', ') || 'no keys'})`,
@@ -253,26 +247,18 @@ const databaseSecret: Check<PreflightContext> = {
   },
 };
 
-const pullSecrets: Check<PreflightContext> = {
+const pullSecrets: Check<PreflightRun> = {
   id: 'image-pull-secrets',
   category: 'cluster',
   title: 'image pull Secrets exist',
-  async run({ kubectl, plan }) {
+  async run({ api, plan }) {
     if (plan.imagePullSecrets.length === 0) return pass('none used');
-    const missing: string[] = [];
-    for (const name of plan.imagePullSecrets) {
-      const found = await kubectl.run([
-        'get',
-        'secret',
-        name,
-        '--namespace',
-        plan.namespace,
-        '--ignore-not-found',
-        '--output',
-        'name',
-      ]);
-      if (found.stdout.trim() === '') missing.push(name);
-    }
+    const found = await Promise.all(
+      plan.imagePullSecrets.map((name) =>
+        api.get(`/api/v1/namespaces/${plan.namespace}/secrets/${name}`),
+      ),
+    );
+    const missing = plan.imagePullSecrets.filter((_, i) => found[i] === undefined);
     return missing.length === 0
       ? pass(`${plan.imagePullSecrets.length} found`)
       : warn(
@@ -282,7 +268,7 @@ const pullSecrets: Check<PreflightContext> = {
   },
 };
 
-export const preflightChecks: Check<PreflightContext>[] = [
+export const preflightChecks: Check<PreflightRun>[] = [
   helmVersion,
   namespaceReady,
   permissions,
@@ -297,5 +283,19 @@ export const preflightChecks: Check<PreflightContext>[] = [
 export async function runPreflight(context: PreflightContext): Promise<CheckOutcome[]> {
   const [reachable] = await runChecks([clusterReachable], context);
   if (!reachable || reachable.status === 'fail') return reachable ? [reachable] : [];
-  return [reachable, ...(await runChecks(preflightChecks, context))];
+  return [reachable, ...(await runChecks(preflightChecks, withLookups(context)))];
+}
+
+/** The namespace and the release's records, fetched once however many checks ask. */
+export function withLookups(context: PreflightContext): PreflightRun {
+  const { plan, kubectl, helm } = context;
+  const api = kubeApiFor(kubectl);
+  const namespaceExists = api
+    .get(`/api/v1/namespaces/${plan.namespace}`)
+    .then((found) => found !== undefined);
+  const release = context.release ?? releaseRecords(api, helm, plan.namespace, plan.release);
+  // A check that does not ask must not leave an unhandled rejection behind.
+  namespaceExists.catch(() => undefined);
+  release.catch(() => undefined);
+  return { ...context, api, namespaceExists, release };
 }

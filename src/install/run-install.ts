@@ -4,9 +4,11 @@ import { copyFile } from 'node:fs/promises';
 import { runPreflight } from '../checks/preflight.js';
 import { parseDuration } from '../connect/duration.js';
 import { ExitCode, UserError } from '../errors.js';
-import { buildPlan, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
+import { buildPlan, type InstallAnswers } from '../plan/install-plan.js';
 import { applyWithProgress } from '../release/apply-with-progress.js';
+import { releaseRecords, unfinishedInstall } from '../release/release-records.js';
 import { Helm } from '../tools/helm.js';
+import { type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { setInterruptNotice } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
@@ -30,26 +32,15 @@ export function canPrompt(options: { yes: boolean }): boolean {
   return !options.yes && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
 }
 
-const unfinishedStates = new Set(['pending-install', 'failed']);
-
-/**
- * A release left by an interrupted or failed first install (never deployed) is replaced by a
- * re-run; anything that was ever deployed belongs to `upgrade`.
- */
-async function unfinishedInstall(helm: Helm, plan: InstallPlan): Promise<string | undefined> {
-  const history = await helm.history(plan.release, plan.namespace);
-  if (history.length === 0) return undefined;
-  const everDeployed = history.some((h) => h.status === 'deployed' || h.status === 'superseded');
-  const last = history.at(-1);
-  return !everDeployed && last && unfinishedStates.has(last.status) ? last.status : undefined;
-}
-
 export async function runInstall(
   given: InstallAnswers,
   options: InstallOptions,
   out: Output,
 ): Promise<void> {
   const target = { kubeconfig: given.kubeconfig, context: given.context };
+  // helm's version is read while the user answers (or while the plan is built): one start less on the path.
+  const helmLocated = Helm.create(target);
+  helmLocated.catch(() => undefined);
   const kubectl = await Kubectl.create(target);
   let answers = given;
   if (canPrompt(options)) {
@@ -64,20 +55,21 @@ export async function runInstall(
   }
   const plan = buildPlan(answers);
   const k = kubectl.withContext(plan.cluster.context);
-  const helm = await Helm.create({
-    kubeconfig: plan.cluster.kubeconfig,
-    context: plan.cluster.context,
-  });
+  const helm = (await helmLocated).withContext(plan.cluster.context);
+  const api = kubeApiFor(k);
   const valuesYaml = valuesToYaml(renderValues(plan));
 
   const spinner = await out.spinner('Checking the cluster before changing anything');
-  const unfinished = await unfinishedInstall(helm, plan).catch(() => undefined);
+  const records = releaseRecords(api, helm, plan.namespace, plan.release);
+  records.catch(() => undefined);
   const outcomes = await runPreflight({
     plan,
     kubectl: k,
     helm,
-    adopt: options.adopt || unfinished !== undefined,
+    adopt: options.adopt,
+    release: records,
   });
+  const unfinished = unfinishedInstall(await records.catch(() => []));
   const failures = outcomes.filter((o) => o.status === 'fail');
   if (failures.length > 0) {
     spinner.fail('Preflight found problems; nothing was created.');
@@ -141,7 +133,7 @@ export async function runInstall(
         'Asking the API server to validate every object (server-side dry run)',
       );
       const dryRunArgs = [...args.filter((a) => a !== '--wait'), '--dry-run=server'];
-      if (!(await namespaceExists(k, plan.namespace))) {
+      if (!(await namespaceExists(api, plan.namespace))) {
         check.succeed(
           'Skipped the server-side dry run: the namespace does not exist yet (it would be created).',
         );
@@ -166,8 +158,12 @@ export async function runInstall(
       }
     }
 
-    if (plan.createNamespace && !(await namespaceExists(k, plan.namespace))) {
-      await k.run(['create', 'namespace', plan.namespace]);
+    if (plan.createNamespace && !(await namespaceExists(api, plan.namespace))) {
+      await api.post('/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: plan.namespace },
+      });
       setInterruptNotice(
         `Interrupted after creating namespace ${plan.namespace}; nothing else was changed. Run the same command again to install.`,
       );
@@ -218,14 +214,6 @@ export async function runInstall(
   }
 }
 
-async function namespaceExists(kubectl: Kubectl, namespace: string): Promise<boolean> {
-  const found = await kubectl.run([
-    'get',
-    'namespace',
-    namespace,
-    '--ignore-not-found',
-    '--output',
-    'name',
-  ]);
-  return found.stdout.trim() !== '';
+async function namespaceExists(api: KubeApi, namespace: string): Promise<boolean> {
+  return (await api.get(`/api/v1/namespaces/${namespace}`)) !== undefined;
 }

@@ -1,6 +1,7 @@
 // Reading a release's workloads back from the cluster: how many are ready (for the progress line)
 // and, for pods that are not, why, in the words a person needs (for failures).
-import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
+import type { KubeList } from '../tools/kubectl.js';
 
 interface Workload {
   kind: string;
@@ -98,34 +99,25 @@ export function explainPods(pods: Pod[]): string[] {
 }
 
 export async function fetchWorkloads(
-  kubectl: Kubectl,
+  api: KubeApi,
   namespace: string,
   release: string,
 ): Promise<Workload[]> {
-  const list = await kubectl.json<KubeList<Workload>>(
-    [
-      'get',
-      'deployments,statefulsets',
-      '--namespace',
-      namespace,
-      '--selector',
-      instanceSelector(release),
-    ],
-    { timeoutMs: 15_000 },
+  const query = selectorQuery(instanceSelector(release));
+  const lists = await Promise.all(
+    ['deployments', 'statefulsets'].map((kind) =>
+      api.get<KubeList<Workload>>(`/apis/apps/v1/namespaces/${namespace}/${kind}${query}`),
+    ),
   );
-  return list.items;
+  // The API leaves kind out of list items; kubectl filled it in, and the summary names by kind.
+  return lists.flatMap((list, i) =>
+    (list?.items ?? []).map((w) => ({ ...w, kind: i === 0 ? 'Deployment' : 'StatefulSet' })),
+  );
 }
 
-export async function fetchPods(
-  kubectl: Kubectl,
-  namespace: string,
-  release: string,
-): Promise<Pod[]> {
-  const list = await kubectl.json<KubeList<Pod>>(
-    ['get', 'pods', '--namespace', namespace, '--selector', instanceSelector(release)],
-    {
-      timeoutMs: 15_000,
-    },
+export async function fetchPods(api: KubeApi, namespace: string, release: string): Promise<Pod[]> {
+  const list = await api.get<KubeList<Pod>>(
+    `/api/v1/namespaces/${namespace}/pods${selectorQuery(instanceSelector(release))}`,
   );
-  return list.items;
+  return list?.items ?? [];
 }

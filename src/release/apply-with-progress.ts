@@ -8,6 +8,7 @@ import {
   summarizeWorkloads,
 } from '../install/workload-status.js';
 import type { Helm } from '../tools/helm.js';
+import { kubeApiFor } from '../tools/kube-api.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
@@ -52,10 +53,11 @@ export async function applyWithProgress(
     while (polling) {
       await new Promise((r) => setTimeout(r, 1500));
       if (!polling) break;
-      const summary = await fetchWorkloads(kubectl, target.namespace, target.release).then(
-        summarizeWorkloads,
-        () => undefined,
-      );
+      const summary = await fetchWorkloads(
+        kubeApiFor(kubectl),
+        target.namespace,
+        target.release,
+      ).then(summarizeWorkloads, () => undefined);
       if (summary && summary.ready.length + summary.waiting.length > 0) {
         const total = summary.ready.length + summary.waiting.length;
         spinner.update(
@@ -91,10 +93,11 @@ async function waitForWorkloads(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (signal.aborted) throw new Error('interrupted');
-    const summary = await fetchWorkloads(kubectl, target.namespace, target.release).then(
-      summarizeWorkloads,
-      () => undefined,
-    );
+    const summary = await fetchWorkloads(
+      kubeApiFor(kubectl),
+      target.namespace,
+      target.release,
+    ).then(summarizeWorkloads, () => undefined);
     if (summary && summary.waiting.length === 0 && summary.ready.length > 0) return;
     if (Date.now() > deadline) {
       throw new Error(
@@ -115,7 +118,7 @@ async function reportFailure(
 ): Promise<never> {
   const history = await helm.history(target.release, target.namespace).catch(() => []);
   const state = history.at(-1)?.status ?? 'not created';
-  const problems = await fetchPods(kubectl, target.namespace, target.release).then(
+  const problems = await fetchPods(kubeApiFor(kubectl), target.namespace, target.release).then(
     explainPods,
     () => [],
   );

@@ -55,6 +55,11 @@ export class Helm {
     return new Helm(binary, major, version, target);
   }
 
+  /** The same helm pointed at another context (the wizard may have chosen one). */
+  withContext(context: string | undefined): Helm {
+    return new Helm(this.binary, this.majorVersion, this.version, { ...this.target, context });
+  }
+
   private globalArgs(): string[] {
     const args: string[] = [];
     if (this.target.kubeconfig) args.push('--kubeconfig', this.target.kubeconfig);

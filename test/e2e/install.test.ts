@@ -176,6 +176,32 @@ describe('install refuses and creates nothing', () => {
     ).toEqual([]);
   });
 
+  it('a release of the same name is refused with exit 2 naming its state and chart; --adopt upgrades it', async () => {
+    const ns = await namespace('e2e-taken');
+    expect((await runCli(helm4, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
+    const again = await runCli(helm4, ['install', '--yes', '-n', ns, '--no-tenant']);
+    expect(again.exitCode).toBe(2);
+    expect(again.stdout).toContain(
+      `release prefect-server already exists in ${ns} (status deployed, chart prefect-server-0.1.0)`,
+    );
+    expect(again.stderr).toContain(`prefect-server upgrade --release prefect-server -n ${ns}`);
+    const adopted = await runCli(helm4, ['install', '--yes', '-n', ns, '--no-tenant', '--adopt']);
+    expect(adopted.exitCode, String(adopted.stderr)).toBe(0);
+    const history = JSON.parse(
+      String(
+        (
+          await execa(helm4.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'], {
+            env: cliEnv(helm4),
+          })
+        ).stdout,
+      ),
+    ) as { revision: number; status: string }[];
+    expect(history.map((h) => [h.revision, h.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'deployed'],
+    ]);
+  });
+
   it('a user who may only read: preflight names the permissions, nothing is created', async () => {
     const ns = await namespace('e2e-rbac');
     await kubectl(['create', 'serviceaccount', 'reader', '-n', ns]);

@@ -1,0 +1,221 @@
+// Reads and small writes against the Kubernetes API for the hot paths (preflight, progress while
+// helm waits). Every kubectl start costs a Go binary's start-up and its own TLS handshake; on a
+// small machine a dozen of them cost more than helm's whole install (scripts/bench.mjs measures
+// it). So requests go straight from Node over one kept-alive TLS connection when the kubeconfig
+// is one this reader understands, and through `kubectl get|create --raw` otherwise (exec
+// plugins, auth providers, proxies): the same requests and answers either way.
+import { Agent, request } from 'node:https';
+import { type DirectConnection, resolveConnection } from './kubeconfig.js';
+import type { Kubectl } from './kubectl.js';
+
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface KubeApi {
+  /** 'direct' (Node's https) or 'kubectl' (kubectl --raw), for tests and --debug */
+  readonly transport: 'direct' | 'kubectl';
+  /** A GET; `undefined` when the object does not exist (404). */
+  get<T>(path: string, options?: { timeoutMs?: number }): Promise<T | undefined>;
+  /** A POST of a JSON body; the created (or reviewed) object comes back. */
+  post<T>(path: string, body: unknown, options?: { timeoutMs?: number }): Promise<T>;
+}
+
+const defaultTimeoutMs = 15_000;
+
+/** Observers of every request (the --debug log): method and path only, never a body. */
+const requestListeners: ((method: string, url: string, transport: string) => void)[] = [];
+export function onApiRequest(
+  listener: (method: string, url: string, transport: string) => void,
+): void {
+  requestListeners.push(listener);
+}
+const announce = (method: string, url: string, transport: string) => {
+  for (const listener of requestListeners) listener(method, url, transport);
+};
+
+/** The message a Status object carries, or the HTTP status. */
+function statusMessage(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: string };
+    if (parsed.message) return parsed.message;
+  } catch {
+    // not a Status object
+  }
+  return `the server answered HTTP ${status}`;
+}
+
+class DirectKubeApi implements KubeApi {
+  readonly transport = 'direct' as const;
+  private readonly agent: Agent;
+  private readonly base: URL;
+
+  constructor(private readonly connection: DirectConnection) {
+    this.base = new URL(connection.server);
+    this.agent = new Agent({
+      keepAlive: true,
+      ca: connection.ca,
+      cert: connection.cert,
+      key: connection.key,
+      rejectUnauthorized: !connection.insecure,
+      servername: connection.tlsServerName,
+    });
+  }
+
+  private send(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ status: number; body: string }> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.connection.token) headers.Authorization = `Bearer ${this.connection.token}`;
+    else if (this.connection.basicAuth)
+      headers.Authorization = `Basic ${this.connection.basicAuth}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const prefix = this.base.pathname.replace(/\/$/, '');
+    announce(method, `${this.base.origin}${prefix}${path}`, this.transport);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          agent: this.agent,
+          host: this.base.hostname.replace(/^\[|\]$/g, ''),
+          port: this.base.port || 443,
+          path: `${prefix}${path}`,
+          method,
+          headers,
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new KubeApiError(`no answer from ${this.base.host} in ${timeoutMs / 1000}s`)),
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error instanceof KubeApiError) return reject(error);
+        // The wording kubectl uses, so messages read the same on either transport.
+        const reason =
+          error.code === 'ECONNREFUSED'
+            ? `dial tcp ${this.base.host}: connect: connection refused`
+            : error.message;
+        reject(new KubeApiError(reason));
+      });
+      req.end(body);
+    });
+  }
+
+  async get<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
+    const res = await this.send('GET', path, undefined, options.timeoutMs ?? defaultTimeoutMs);
+    if (res.status === 404) return undefined;
+    if (res.status >= 300) throw new KubeApiError(statusMessage(res.status, res.body), res.status);
+    return JSON.parse(res.body) as T;
+  }
+
+  async post<T>(path: string, body: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    const res = await this.send(
+      'POST',
+      path,
+      JSON.stringify(body),
+      options.timeoutMs ?? defaultTimeoutMs,
+    );
+    if (res.status >= 300) throw new KubeApiError(statusMessage(res.status, res.body), res.status);
+    return JSON.parse(res.body) as T;
+  }
+}
+
+class KubectlRawApi implements KubeApi {
+  readonly transport = 'kubectl' as const;
+  constructor(private readonly kubectl: Kubectl) {}
+
+  private static reason(stderr: string): string {
+    return (
+      stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^(error: |Error from server \(\w+\): )/, '') || 'no answer'
+    );
+  }
+
+  async get<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
+    announce('GET', path, this.transport);
+    const result = await this.kubectl.run(['get', '--raw', path], {
+      allowFailure: true,
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+    });
+    if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
+    if (/\(NotFound\)/.test(result.stderr)) return undefined;
+    throw new KubeApiError(KubectlRawApi.reason(result.stderr));
+  }
+
+  async post<T>(path: string, body: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    announce('POST', path, this.transport);
+    const result = await this.kubectl.run(['create', '--raw', path, '-f', '-'], {
+      allowFailure: true,
+      input: JSON.stringify(body),
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+    });
+    if (result.exitCode !== 0) throw new KubeApiError(KubectlRawApi.reason(result.stderr));
+    return JSON.parse(result.stdout) as T;
+  }
+}
+
+const byKubectl = new WeakMap<Kubectl, KubeApi>();
+
+/** The API of the cluster this kubectl points at; one client (one connection) per target. */
+export function kubeApiFor(kubectl: Kubectl, env: NodeJS.ProcessEnv = process.env): KubeApi {
+  let api = byKubectl.get(kubectl);
+  if (!api) {
+    const connection =
+      env.PREFECT_SERVER_KUBE_TRANSPORT === 'kubectl'
+        ? undefined
+        : resolveConnection(kubectl.clusterRef(), env);
+    api =
+      connection?.kind === 'direct' ? new DirectKubeApi(connection) : new KubectlRawApi(kubectl);
+    byKubectl.set(kubectl, api);
+  }
+  return api;
+}
+
+/** `kubectl auth can-i` as one SelfSubjectAccessReview; `resource` is "plural[.group]". */
+export async function canI(
+  api: KubeApi,
+  verb: string,
+  resource: string,
+  namespace: string | undefined,
+): Promise<boolean> {
+  const dot = resource.indexOf('.');
+  const review = await api.post<{ status?: { allowed?: boolean } }>(
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          verb,
+          resource: dot === -1 ? resource : resource.slice(0, dot),
+          group: dot === -1 ? '' : resource.slice(dot + 1),
+          ...(namespace ? { namespace } : {}),
+        },
+      },
+    },
+  );
+  return review.status?.allowed === true;
+}
+
+/** A label selector as a query string. */
+export function selectorQuery(selector: string): string {
+  return `?labelSelector=${encodeURIComponent(selector)}`;
+}

@@ -1,0 +1,147 @@
+// How install reaches the API server: straight from Node for a kubeconfig with certificates or a
+// token (no kubectl start at all on a successful install), and through `kubectl --raw` for one
+// whose credentials come from an exec plugin, which only kubectl can run. Both on the real API
+// server, seen through --debug, which logs every command and request.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { helms } from '../support/tools.js';
+import { cliEnv, runCli } from './support/cli.js';
+import { kubeconfig, kubectl } from './support/cluster.js';
+
+const [, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(cleanups.map((c) => c()));
+});
+
+function freshName(prefix: string): string {
+  const name = `${prefix}-${Math.random().toString(16).slice(2, 8)}`;
+  cleanups.push(async () => {
+    await kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+  });
+  return name;
+}
+
+const debugLines = (stderr: unknown) =>
+  String(stderr)
+    .split('\n')
+    .filter((l) => l.startsWith('debug: '));
+
+describe('install talks to the API server', () => {
+  let pluginKubeconfig: string;
+  let pluginCalls: string;
+
+  beforeAll(async () => {
+    // The admin kubeconfig's certificate, handed out by an exec credential plugin instead.
+    const admin = parse(readFileSync(kubeconfig(), 'utf8'));
+    const user = admin.users[0].user;
+    const dir = await mkdtemp(join(tmpdir(), 'exec-plugin-'));
+    pluginCalls = join(dir, 'calls');
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: {
+        clientCertificateData: Buffer.from(user['client-certificate-data'], 'base64').toString(),
+        clientKeyData: Buffer.from(user['client-key-data'], 'base64').toString(),
+      },
+    });
+    const plugin = join(dir, 'plugin.mjs');
+    await writeFile(
+      plugin,
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(pluginCalls)}, 'call\\n');\nprocess.stdout.write(${JSON.stringify(credential)});\n`,
+    );
+    pluginKubeconfig = join(dir, 'kubeconfig');
+    await writeFile(
+      pluginKubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: admin.clusters,
+        contexts: [{ name: 'plugin', context: { cluster: admin.clusters[0].name, user: 'p' } }],
+        'current-context': 'plugin',
+        users: [
+          {
+            name: 'p',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1',
+                command: process.execPath,
+                args: [plugin],
+                interactiveMode: 'Never',
+              },
+            },
+          },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+  });
+
+  it('with certificates in the kubeconfig: directly, and helm is the only tool started', async () => {
+    const ns = freshName('e2e-direct');
+    const result = await runCli(h4, [
+      'install',
+      '--yes',
+      '-n',
+      ns,
+      '--create-namespace',
+      '--debug',
+    ]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const lines = debugLines(result.stderr);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^debug: GET https:\/\/127\.0\.0\.1:\d+\/version \(direct\)$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^debug: POST .*\/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews \(direct\)$/,
+      ),
+    );
+    const started = lines.filter((l) => l.startsWith('debug: $ '));
+    expect(started.filter((l) => l.startsWith('debug: $ kubectl '))).toEqual([]);
+    // helm version (read while the plan is built) and the install itself.
+    expect(started.map((l) => l.split(' ').slice(2, 4).join(' '))).toEqual([
+      'helm version',
+      `helm install`,
+    ]);
+  });
+
+  it('with an exec plugin: through kubectl, which runs the plugin', async () => {
+    const ns = freshName('e2e-plugin');
+    const result = await runCli(
+      h4,
+      ['install', '--yes', '-n', ns, '--create-namespace', '--debug'],
+      {
+        env: cliEnv(h4, { KUBECONFIG: pluginKubeconfig }),
+      },
+    );
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const lines = debugLines(result.stderr);
+    expect(lines).toContain('debug: GET /version (kubectl)');
+    expect(lines).toContainEqual(expect.stringMatching(/^debug: \$ kubectl get --raw \/version$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^debug: \$ kubectl create --raw \/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews -f -$/,
+      ),
+    );
+    expect(
+      (await readFile(pluginCalls, 'utf8')).split('\n').filter(Boolean).length,
+    ).toBeGreaterThan(0);
+    const pods = await kubectl(['get', 'deployments', '-n', ns, '-o', 'name']);
+    expect(String(pods.stdout)).toContain('deployment.apps/prefect-server-apollo');
+  });
+
+  it('PREFECT_SERVER_KUBE_TRANSPORT=kubectl keeps kubectl for any kubeconfig', async () => {
+    const result = await runCli(h4, ['install', '--dry-run', '--yes', '-n', 'default', '--debug'], {
+      env: cliEnv(h4, { PREFECT_SERVER_KUBE_TRANSPORT: 'kubectl' }),
+    });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const lines = debugLines(result.stderr);
+    expect(lines).toContain('debug: GET /version (kubectl)');
+    expect(lines.filter((l) => l.includes('(direct)'))).toEqual([]);
+  });
+});
