@@ -23,6 +23,7 @@ export function defineUpgrade(program: Command): void {
 Examples:
   $ prefect-server upgrade -n prefect --agent --yes
   $ prefect-server upgrade -n prefect --server-tag 2022.09.23 --dry-run
+  $ prefect-server upgrade -n prefect --db-size 20Gi --yes   (grow the bundled database volume)
   $ prefect-server upgrade -n prefect --expose ingress --api-host api.example.com --ui-host ui.example.com`,
     )
     .action(async (flags) => {

@@ -8,7 +8,8 @@ import { ExitCode, InputError, UserError } from '../errors.js';
 import { bundledChartDefaults, prepareChart } from '../install/chart-source.js';
 import { PrivateDir } from '../install/private-files.js';
 import { canPrompt } from '../install/run-install.js';
-import { buildPlan, flagOf, type InstallAnswers } from '../plan/install-plan.js';
+import { buildPlan, flagOf, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
+import { quantity } from '../plan/rules.js';
 import { applyWithProgress } from '../release/apply-with-progress.js';
 import { Helm, type HelmHistoryEntry, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
@@ -19,6 +20,16 @@ import { diffValues, mergeValues } from '../values/merge-values.js';
 import { renderValues, type Values, valuesToYaml } from '../values/render-values.js';
 import { translateValues } from '../values/translate-era.js';
 import { compareVersions, firstEra2022Version, valuesEraFor } from '../values/values-era.js';
+import {
+  applyVolumeResize,
+  type DatabaseVolume,
+  describeResize,
+  findDatabaseVolume,
+  planVolumeResize,
+  sizeOverride,
+  stateAfterFailedUpgrade,
+  type VolumeResize,
+} from './db-volume.js';
 import { findRelease } from './find-release.js';
 import { compareManifests } from './object-changes.js';
 
@@ -53,7 +64,7 @@ const sectionsOf: Partial<Record<keyof InstallAnswers, string[]>> = {
   tenantSlug: ['jobs'],
 };
 
-/** Answers an upgrade cannot change: they name the release or its data. */
+/** Answers an upgrade cannot change: they name the release or its data (the volume can only grow: dbSize). */
 const fixedAnswers: (keyof InstallAnswers)[] = [
   'database',
   'dbHost',
@@ -63,7 +74,6 @@ const fixedAnswers: (keyof InstallAnswers)[] = [
   'dbExistingSecret',
   'dbPassword',
   'dbPersistence',
-  'dbSize',
   'dbStorageClass',
   'createNamespace',
 ];
@@ -170,10 +180,64 @@ function changedKeys(fromFlags: InstallAnswers): (keyof InstallAnswers)[] {
   if (fixed.length > 0) {
     throw new InputError(
       `${fixed.map((k) => flagOf[k]).join(', ')} cannot be changed by upgrade: the database of a release stays where its data is.`,
-      'To move data, back it up, install a new release with the new database settings, and restore.',
+      'To move data, back it up, install a new release with the new database settings, and restore. (The bundled database volume can grow: --db-size.)',
     );
   }
   return keys;
+}
+
+/** The chart the upgrade moves to: --version or a released chart stays on the repository. */
+function chooseChart(
+  choice: { chartSource?: 'bundled' | 'repo' | undefined; version?: string | undefined },
+  flags: UpgradeFlags,
+  currentVersion: string,
+): InstallPlan['chart'] {
+  const wantsRepo =
+    choice.chartSource === 'repo' ||
+    choice.version !== undefined ||
+    (choice.chartSource === undefined && isReleasedChart(currentVersion));
+  return wantsRepo
+    ? {
+        source: 'repo' as const,
+        repoUrl: flags.repoUrl ?? defaultRepoUrl,
+        version:
+          choice.version ??
+          flags.chartVersion ??
+          (isReleasedChart(currentVersion) ? currentVersion : undefined),
+        verify: flags.verify ?? false,
+        keyring: flags.keyring,
+        signingKey: flags.signingKey,
+      }
+    : { source: 'bundled' as const };
+}
+
+const defaultRepoUrl = 'https://prefecthq.github.io/server/';
+
+/** A bundled database's volume and how --db-size changes it; refused sizes are bad input (exit 2). */
+async function planDbSize(
+  kubectl: Kubectl,
+  release: HelmRelease,
+  userValues: Values,
+  size: string,
+): Promise<{ volume: DatabaseVolume; steps: VolumeResize }> {
+  const format = quantity('Database volume size')(size);
+  if (format) throw new InputError(`--db-size: ${format}`);
+  const pg = userValues.postgresql as Values | undefined;
+  if (pg?.useSubChart === false) {
+    throw new InputError(
+      `--db-size is for the bundled database; release ${release.name} uses an external one (${String(pg.externalHostname ?? '')}).`,
+    );
+  }
+  const volume = await findDatabaseVolume(kubectl, release.namespace, release.name);
+  if (!volume) {
+    throw new InputError(
+      `The database of release ${release.name} has no volume of its own (persistence is off or it uses an existing claim), so --db-size has nothing to grow.`,
+      'Turning persistence on or off cannot be done by upgrade: back the database up, install a new release with --db-persistence, and restore.',
+    );
+  }
+  const steps = planVolumeResize(volume, size);
+  if (steps.problem) throw new InputError(steps.problem.message, steps.problem.hint);
+  return { volume, steps };
 }
 
 export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void> {
@@ -192,6 +256,17 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
     { release: flags.release, namespace: flags.namespace },
     canPrompt({ yes: flags.yes ?? false }) ? pickRelease : undefined,
   );
+  // Every refusal of --db-size comes before anything changes, the recovery of a pending release too.
+  let dbSize = fromFlags.dbSize;
+  let resize =
+    dbSize === undefined
+      ? undefined
+      : await planDbSize(
+          kubectl,
+          release,
+          (await helm.userValues(release.name, release.namespace)) as Values,
+          dbSize,
+        );
   let history = await helm.history(release.name, release.namespace);
   if (pendingStates.has(release.status)) {
     if (flags.dryRun)
@@ -205,23 +280,52 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
   }
 
   const currentVersion = chartVersionOf(release);
-  const wantsRepo =
-    flags.chartSource === 'repo' ||
-    flags.version !== undefined ||
-    (flags.chartSource === undefined && isReleasedChart(currentVersion));
-  const chart = wantsRepo
-    ? {
-        source: 'repo' as const,
-        repoUrl: flags.repoUrl ?? 'https://prefecthq.github.io/server/',
-        version:
-          flags.version ??
-          flags.chartVersion ??
-          (isReleasedChart(currentVersion) ? currentVersion : undefined),
-        verify: flags.verify ?? false,
-        keyring: flags.keyring,
-        signingKey: flags.signingKey,
-      }
-    : { source: 'bundled' as const };
+  const userValues = (await helm.userValues(release.name, release.namespace)) as Values;
+  const previous = answersFromValues(userValues, release.name);
+  const current = chooseChart(flags, flags, currentVersion);
+  let answers: InstallAnswers = {
+    ...previous,
+    ...Object.fromEntries(Object.entries(fromFlags).filter(([, v]) => v !== undefined)),
+    // The chart as it is, so the wizard behind the menu does not ask for it.
+    chartSource: current.source,
+    chartVersion: current.source === 'repo' ? current.version : undefined,
+    ...(current.source === 'repo' && { repoUrl: current.repoUrl, verify: current.verify }),
+    namespace: release.namespace,
+    release: release.name,
+    createNamespace: false,
+  };
+  let sections = new Set(changes.flatMap((k) => sectionsOf[k] ?? []));
+  let chartChoice: { chartSource?: 'bundled' | 'repo' | undefined; version?: string | undefined } =
+    flags;
+
+  const nothingAsked =
+    changes.length === 0 &&
+    !flags.values?.length &&
+    !flags.set?.length &&
+    flags.version === undefined;
+  if (nothingAsked && canPrompt({ yes: flags.yes ?? false })) {
+    const volume =
+      (userValues.postgresql as Values | undefined)?.useSubChart === false
+        ? undefined
+        : await findDatabaseVolume(kubectl, release.namespace, release.name).catch(() => undefined);
+    const chosen = await askWhatToChange(answers, kubectl, {
+      volume,
+      currentVersion,
+      repoUrl: flags.repoUrl ?? defaultRepoUrl,
+      context: flags.context,
+      warn: (text) => out.warn(text),
+    });
+    answers = chosen.answers;
+    sections = chosen.sections;
+    if (chosen.dbSize !== undefined && volume) {
+      dbSize = chosen.dbSize;
+      resize = { volume, steps: planVolumeResize(volume, dbSize) };
+    }
+    if (chosen.chart === 'bundled') chartChoice = { chartSource: 'bundled' };
+    else if (chosen.chart !== undefined) chartChoice = { version: chosen.chart };
+  }
+
+  const chart = chooseChart(chartChoice, flags, currentVersion);
   const targetEra = valuesEraFor(chart);
   if (
     isReleasedChart(currentVersion) &&
@@ -232,39 +336,31 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       `Chart ${currentVersion} -> ${chart.source === 'repo' ? (chart.version ?? 'latest') : 'bundled'} moves the database from PostgreSQL 9 to 11 (chart 2022.09.07). Back up the database first: kubectl exec into it and run pg_dump.`,
     );
   }
-
-  const userValues = (await helm.userValues(release.name, release.namespace)) as Values;
   const translated = translateValues(userValues, targetEra);
-  const previous = answersFromValues(userValues, release.name);
-  let answers: InstallAnswers = {
-    ...previous,
-    ...Object.fromEntries(Object.entries(fromFlags).filter(([, v]) => v !== undefined)),
+  answers = {
+    ...answers,
     chartSource: chart.source,
     chartVersion: chart.source === 'repo' ? chart.version : undefined,
-    namespace: release.namespace,
-    release: release.name,
-    createNamespace: false,
+    repoUrl: chart.source === 'repo' ? chart.repoUrl : fromFlags.repoUrl,
+    verify: chart.source === 'repo' ? chart.verify : fromFlags.verify,
   };
-  let sections = new Set(changes.flatMap((k) => sectionsOf[k] ?? []));
-
-  const nothingAsked =
-    changes.length === 0 &&
-    !flags.values?.length &&
-    !flags.set?.length &&
-    flags.version === undefined;
-  if (nothingAsked && canPrompt({ yes: flags.yes ?? false })) {
-    const chosen = await askWhatToChange(answers, kubectl);
-    answers = chosen.answers;
-    sections = chosen.sections;
+  if (dbSize !== undefined) {
+    // The cluster showed the volume exists; the size rule is checked again by buildPlan.
+    answers.database = 'bundled';
+    answers.dbPersistence = true;
+    answers.dbSize = dbSize;
   }
   const plan = buildPlan(answers);
   const rendered = renderValues(plan);
   const overrides = Object.fromEntries(
     Object.entries(rendered).filter(([key]) => sections.has(key)),
   );
-  const finalValues = mergeValues(translated.values, overrides);
+  let finalValues = mergeValues(translated.values, overrides);
+  // Only the size key changes: the rest of the database section stays exactly as installed.
+  if (dbSize !== undefined) finalValues = mergeValues(finalValues, sizeOverride(targetEra, dbSize));
 
   const dir = await PrivateDir.create();
+  let volumeChanged = false;
   try {
     const valuesFile = await dir.write('values.yaml', valuesToYaml(finalValues));
     // A released chart: its repository and, with --verify, its signature, before anything changes.
@@ -340,6 +436,10 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
     ];
     for (const line of objectLines.length ? objectLines : ['(no object changes)'])
       out.line(`    ${colorDiff(line)}`);
+    const volumeWork =
+      resize !== undefined && (resize.steps.growClaim || resize.steps.replaceStatefulSet);
+    if (resize && dbSize !== undefined && volumeWork)
+      for (const line of describeResize(resize.volume, dbSize, resize.steps)) out.line(`  ${line}`);
 
     if (flags.dryRun) {
       out.heading('helm command');
@@ -347,7 +447,7 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       out.line(colors.dim('Dry run: nothing was changed.'));
       return;
     }
-    if (valueLines.length === 0 && objectLines.length === 0) {
+    if (valueLines.length === 0 && objectLines.length === 0 && !volumeWork) {
       out.line('Nothing to change.');
       return;
     }
@@ -358,21 +458,46 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
         return;
       }
     }
-    await applyWithProgress(
-      helm,
-      kubectl,
-      args,
-      {
-        namespace: release.namespace,
-        release: release.name,
-        verb: 'upgrade',
-        waitForWorkloadsMs:
-          plan.exposure.mode === 'loadbalancer'
-            ? parseDuration('--timeout')(flags.timeout)
-            : undefined,
-      },
-      out,
-    );
+    if (resize && dbSize !== undefined && volumeWork) {
+      const step = await out.spinner(`Growing the database volume to ${dbSize}`);
+      try {
+        await applyVolumeResize(kubectl, resize.volume, release.name, dbSize, resize.steps);
+      } catch (error) {
+        step.fail('The database volume could not be grown');
+        throw error;
+      }
+      volumeChanged = true;
+      step.succeed(
+        `Claim ${resize.volume.claim} requests ${dbSize}${resize.steps.replaceStatefulSet ? `; StatefulSet ${resize.volume.statefulSet} removed for helm to recreate (its pod keeps running)` : ''}`,
+      );
+    }
+    try {
+      await applyWithProgress(
+        helm,
+        kubectl,
+        args,
+        {
+          namespace: release.namespace,
+          release: release.name,
+          verb: 'upgrade',
+          waitForWorkloadsMs:
+            plan.exposure.mode === 'loadbalancer'
+              ? parseDuration('--timeout')(flags.timeout)
+              : undefined,
+        },
+        out,
+      );
+    } catch (error) {
+      if (!(error instanceof UserError) || error.exitCode !== ExitCode.failure) throw error;
+      const rolledBack = flags.atomic ? await atomicRollback(helm, release, error) : undefined;
+      const failure = rolledBack ?? error;
+      if (!(resize && dbSize !== undefined && volumeChanged)) throw failure;
+      throw new UserError(failure.message, {
+        exitCode: failure.exitCode,
+        hint: `${failure.hint ?? ''}\n${stateAfterFailedUpgrade(resize.volume, release.name, dbSize, resize.steps)}`,
+        cause: error,
+      });
+    }
     const after = await helm.history(release.name, release.namespace);
     out.heading(
       `Upgraded: ${release.name} is at revision ${after.at(-1)?.revision ?? '?'} (${after.at(-1)?.status ?? 'unknown'})`,
@@ -383,12 +508,42 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
   } catch (error) {
     if (error instanceof ToolError)
       throw new UserError(error.message, {
-        hint: 'Nothing was changed by this command before the error.',
+        hint:
+          volumeChanged && resize && dbSize !== undefined
+            ? stateAfterFailedUpgrade(resize.volume, release.name, dbSize, resize.steps)
+            : 'Nothing was changed by this command before the error.',
       });
     throw error;
   } finally {
     await dir.remove();
   }
+}
+
+/**
+ * After a failed --atomic upgrade helm has rolled back already (helm 4 says only "context deadline
+ * exceeded"): say so, and that nothing needs recovering. Undefined when no rollback happened.
+ */
+async function atomicRollback(
+  helm: Helm,
+  release: HelmRelease,
+  error: UserError,
+): Promise<UserError | undefined> {
+  const after = await helm.history(release.name, release.namespace);
+  const last = after.at(-1);
+  const rollback = last?.description.match(/^Rollback to (\d+)/);
+  if (!last || !rollback || last.status !== 'deployed' || last.revision <= Number(release.revision))
+    return undefined;
+  const reason =
+    error.cause instanceof ToolError
+      ? error.cause.message.replace(/^helm failed: /, '')
+      : error.message;
+  return new UserError(
+    `The upgrade failed (${reason}) and was rolled back (--atomic): release ${release.name} is at revision ${last.revision} (deployed), with the values of revision ${rollback[1]}.`,
+    {
+      hint: `Nothing needs recovering. See what failed with: helm history ${release.name} -n ${release.namespace}; kubectl get pods -n ${release.namespace} -l app.kubernetes.io/instance=${release.name}`,
+      cause: error,
+    },
+  );
 }
 
 function colorDiff(line: string): string {
@@ -409,21 +564,57 @@ async function pickRelease(candidates: HelmRelease[]): Promise<HelmRelease> {
   });
 }
 
+/** Free-text answers the wizard asks when unset, whatever the section (see askWhatToChange). */
+const placeholderKeys = new Set<keyof InstallAnswers>([
+  'ingressClass',
+  'apiHost',
+  'uiHost',
+  'tlsSecret',
+  'apiUrl',
+  'jobCpuRequest',
+  'jobCpuLimit',
+  'jobMemoryRequest',
+  'jobMemoryLimit',
+  'tenantName',
+  'tenantSlug',
+]);
+
+interface MenuFacts {
+  /** The bundled database's volume, when it has one (the size entry is offered only then). */
+  volume: DatabaseVolume | undefined;
+  currentVersion: string;
+  repoUrl: string;
+  context: string | undefined;
+  warn: (text: string) => void;
+}
+
+interface MenuChoice {
+  answers: InstallAnswers;
+  sections: Set<string>;
+  /** A new size for the database volume. */
+  dbSize?: string;
+  /** 'bundled', or a released chart version (taken as --version). */
+  chart?: string;
+}
+
 /** The upgrade menu: the user picks sections; only those are asked, with earlier answers kept. */
 async function askWhatToChange(
   answers: InstallAnswers,
   kubectl: Kubectl,
-): Promise<{ answers: InstallAnswers; sections: Set<string> }> {
-  const [{ checkbox }, { askInstallAnswers }, { wizardContextFromCluster }] = await Promise.all([
-    import('@inquirer/prompts'),
-    import('../wizard/install-wizard.js'),
-    import('../install/wizard-context.js'),
-  ]);
+  facts: MenuFacts,
+): Promise<MenuChoice> {
+  const [{ checkbox, input }, { askInstallAnswers }, { wizardContextFromCluster }] =
+    await Promise.all([
+      import('@inquirer/prompts'),
+      import('../wizard/install-wizard.js'),
+      import('../install/wizard-context.js'),
+    ]);
   const menu: {
     name: string;
     value: string;
     keys: (keyof InstallAnswers)[];
     sections: string[];
+    disabled?: string;
   }[] = [
     {
       name: 'agent (enable/disable, labels, job resources)',
@@ -463,9 +654,31 @@ async function askWhatToChange(
       sections: ['imagePullSecrets'],
     },
   ];
+  const { volume } = facts;
+  if (volume) {
+    menu.push({
+      name: `database volume size (now ${volume.request})`,
+      value: 'dbsize',
+      keys: [],
+      sections: [],
+      ...(!volume.allowExpansion && {
+        disabled: `(StorageClass ${volume.storageClass ?? 'none'} does not allow volume expansion)`,
+      }),
+    });
+  }
+  menu.push({
+    name: `chart version (now ${facts.currentVersion})`,
+    value: 'chart',
+    keys: [],
+    sections: [],
+  });
   const picked = await checkbox({
     message: 'What do you want to change?',
-    choices: menu.map(({ name, value }) => ({ name, value })),
+    choices: menu.map(({ name, value, disabled }) => ({
+      name,
+      value,
+      ...(disabled !== undefined && { disabled }),
+    })),
   });
   const chosen = menu.filter((m) => picked.includes(m.value));
   const next: InstallAnswers = { ...answers };
@@ -478,14 +691,83 @@ async function askWhatToChange(
     next.uiTag ??= chart.uiTag;
   }
   if (!picked.includes('pull')) next.imagePullSecrets ??= [];
-  const asked = await askInstallAnswers(
-    next,
-    await wizardContextFromCluster(kubectl, (c) => kubectl.withContext(c)),
-  );
-  if (!picked.includes('versions')) {
-    asked.serverTag = answers.serverTag;
-    asked.prefectTag = answers.prefectTag;
-    asked.uiTag = answers.uiTag;
+  const ctx = await wizardContextFromCluster(kubectl, (c) => kubectl.withContext(c));
+  // The release's cluster is known: the wizard must not ask for a context again.
+  next.context ??= facts.context ?? ctx.contexts.current;
+  if (volume && next.database === 'bundled' && next.dbPersistence) {
+    next.dbSize ??= volume.request;
+    next.dbStorageClass ??= volume.storageClass;
   }
-  return { answers: asked, sections: new Set(chosen.flatMap((m) => m.sections)) };
+  // Optional answers of sections not chosen (no IngressClass, no TLS, no job resources) would be
+  // asked as if new: hold their places while the wizard runs; they are restored below.
+  const unchosen = menu.filter((m) => !picked.includes(m.value));
+  const placeholder = '\u0000kept';
+  for (const item of unchosen)
+    for (const key of item.keys) {
+      if (next[key] !== undefined) continue;
+      if (key === 'agentLabels' || key === 'imagePullSecrets') next[key] = [];
+      else if (placeholderKeys.has(key)) Object.assign(next, { [key]: placeholder });
+    }
+  const asked = await askInstallAnswers(next, ctx);
+  for (const key of [
+    ...unchosen.flatMap((m) => m.keys),
+    'context',
+    'dbSize',
+    'dbStorageClass',
+  ] as (keyof InstallAnswers)[]) {
+    if (answers[key] === undefined) delete asked[key];
+    else Object.assign(asked, { [key]: answers[key] });
+  }
+  const result: MenuChoice = {
+    answers: asked,
+    sections: new Set(chosen.flatMap((m) => m.sections)),
+  };
+  if (volume && picked.includes('dbsize')) {
+    result.dbSize = await input({
+      message: `Database volume size (now ${volume.request}; it can grow, not shrink)`,
+      default: volume.request,
+      validate: (value) => planVolumeResize(volume, value.trim()).problem?.message ?? true,
+    }).then((v) => v.trim());
+  }
+  if (picked.includes('chart')) result.chart = await askChartVersion(ctx, facts);
+  return result;
+}
+
+/** The bundled chart, the repository's released versions when it answers, or a typed version. */
+async function askChartVersion(
+  ctx: { listRepoVersions(repoUrl: string): Promise<string[]> },
+  facts: MenuFacts,
+): Promise<string> {
+  const [{ input, select }, rules] = await Promise.all([
+    import('@inquirer/prompts'),
+    import('../plan/rules.js'),
+  ]);
+  let versions: string[] = [];
+  try {
+    versions = await ctx.listRepoVersions(facts.repoUrl);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    facts.warn(`Could not list the chart versions in ${facts.repoUrl}: ${reason}`);
+  }
+  const typed = '\u0000typed';
+  const bundled = bundledChartDefaults().chartVersion;
+  const picked = await select({
+    message: 'Chart version',
+    choices: [
+      { value: 'bundled', name: `bundled chart ${bundled} (shipped with this CLI)` },
+      ...versions.map((version, index) => ({
+        value: version,
+        name: `${version}${index === 0 ? ' (newest released)' : ''}${version === facts.currentVersion ? ' (current)' : ''}`,
+      })),
+      { value: typed, name: 'another released version (type it)' },
+    ],
+    default: isReleasedChart(facts.currentVersion) ? (versions[0] ?? typed) : 'bundled',
+  });
+  if (picked !== typed) return picked;
+  return (
+    await input({
+      message: 'Chart version (e.g. 2022.09.23)',
+      validate: (value) => rules.chartVersion(value.trim()) ?? true,
+    })
+  ).trim();
 }

@@ -1,0 +1,69 @@
+// The upgrade menu in a real pseudo-terminal: `prefect-server upgrade -n NS` without change flags.
+import { afterAll, describe, expect, it } from 'vitest';
+import { helms } from '../support/tools.js';
+import { cliBin, cliEnv, runCli } from './support/cli.js';
+import { createNamespace, helm, kubectl } from './support/cluster.js';
+import { keys, Terminal } from './support/terminal.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(cleanups.map((c) => c()));
+});
+
+const [h3] = helms() as [ReturnType<typeof helms>[0]];
+
+const values = async (ns: string) =>
+  JSON.parse(
+    String(
+      (await helm(h3.path, ['get', 'values', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
+    ),
+  );
+
+describe('the upgrade menu in a real terminal', () => {
+  it('enables the agent picked from the menu and keeps every other value', async () => {
+    const created = await createNamespace('e2e-upgrade-menu');
+    cleanups.push(created.remove);
+    const ns = created.name;
+    const installed = await runCli(h3, [
+      'install',
+      '--yes',
+      '-n',
+      ns,
+      '--no-tenant',
+      '--expose',
+      'ingress',
+      '--api-host',
+      'api.example.com',
+      '--ui-host',
+      'ui.example.com',
+    ]);
+    expect(installed.exitCode, String(installed.stderr)).toBe(0);
+    const before = await values(ns);
+
+    const term = new Terminal(['node', cliBin, 'upgrade', '-n', ns], cliEnv(h3, { CI: '' }));
+    try {
+      let at = await term.waitFor('What do you want to change?');
+      await term.waitFor('chart version (now', at);
+      term.type(' '); // the first entry: agent
+      term.type(keys.enter);
+      at = await term.answer('Deploy the Prefect Kubernetes agent?', 'y', at);
+      at = await term.answer('Prefect labels of the agent', 'menu', at);
+      at = await term.answer('Set CPU/memory for flow-run jobs?', '', at);
+      at = await term.waitFor('~ agent.enabled: false -> true', at);
+      at = await term.answer('Apply this upgrade to prefect-server?', '', at);
+      await term.waitFor(/Upgraded: prefect-server is at revision 2 \(deployed\)/, at, 180_000);
+      expect(await term.exitCode()).toBe(0);
+    } finally {
+      term.kill();
+    }
+    // Only the agent was asked: not the namespace, nor the optional answers of other sections.
+    for (const question of ['Namespace', 'IngressClass', 'TLS Secret', 'Tenant'])
+      expect(term.screen).not.toContain(question);
+    await kubectl(['get', 'deployment/prefect-server-agent', '-n', ns]);
+    const after = await values(ns);
+    expect(after.agent).toMatchObject({ enabled: true, prefectLabels: ['menu'] });
+    const { agent: _a, ...rest } = after;
+    const { agent: _b, ...restBefore } = before;
+    expect(rest).toEqual(restBefore);
+  });
+});
