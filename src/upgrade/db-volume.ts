@@ -2,6 +2,7 @@
 // so the claim itself is grown (the API server allows it only for a bound claim whose StorageClass
 // has allowVolumeExpansion: true), the StatefulSet is deleted with --cascade=orphan (its pod keeps
 // running on the same claim), and helm recreates it with the new template.
+import { parseAllDocuments } from 'yaml';
 import { ExitCode, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
@@ -305,10 +306,53 @@ export function stateAfterFailedUpgrade(
     parts.push(
       `StatefulSet ${volume.statefulSet} was deleted with --cascade=orphan (the database pod keeps running on its claim) and helm may not have recreated it`,
     );
-  return `Database volume: ${parts.join('; ')}. To finish the resize (safe to run again): ${resumeCommand(volume.namespace, release, size)}`;
+  return `Database volume: ${parts.join('; ')}. To finish the resize (safe to run again; it rolls back first, replacing the StatefulSet where its claim template must change, which a plain helm rollback cannot): ${resumeCommand(volume.namespace, release, size)}`;
 }
 
 function reasonOf(error: unknown): string {
   if (error instanceof ToolError) return error.message.replace(/^kubectl failed: /, '');
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The claim template size of StatefulSet `name` in a release manifest, if it has one. */
+export function templateSizeIn(manifest: string, name: string): string | undefined {
+  for (const document of parseAllDocuments(manifest)) {
+    const object = document.toJS() as (StatefulSet & { kind?: string }) | null;
+    if (object?.kind !== 'StatefulSet' || object.metadata?.name !== name) continue;
+    return object.spec?.volumeClaimTemplates?.[0]?.spec.resources?.requests?.storage;
+  }
+  return undefined;
+}
+
+/**
+ * A rollback across a resize would change the StatefulSet's claim template, which the API server
+ * forbids: delete the StatefulSet (not its pod) first, so the rollback recreates it. The claim
+ * keeps its size (volumes never shrink). Returns what was done, or undefined when nothing was.
+ */
+export async function releaseStatefulSetForRollback(
+  kubectl: Kubectl,
+  volume: DatabaseVolume | undefined,
+  targetManifest: string,
+): Promise<string | undefined> {
+  if (!volume?.statefulSetExists || volume.templateSize === undefined) return undefined;
+  const target = templateSizeIn(targetManifest, volume.statefulSet);
+  if (target === undefined) return undefined;
+  try {
+    if (compareQuantities(target, volume.templateSize) === 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  await kubectl.run(
+    [
+      'delete',
+      'statefulset',
+      volume.statefulSet,
+      '--namespace',
+      volume.namespace,
+      '--cascade=orphan',
+      '--wait=true',
+    ],
+    { timeoutMs: 120_000 },
+  );
+  return `StatefulSet ${volume.statefulSet} has a ${volume.templateSize} claim template and the rollback target ${target}; a claim template cannot change, so it was deleted with --cascade=orphan (its pod keeps running) for the rollback to recreate it. Claim ${volume.claim} keeps ${volume.request}.`;
 }

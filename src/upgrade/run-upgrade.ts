@@ -26,6 +26,7 @@ import {
   describeResize,
   findDatabaseVolume,
   planVolumeResize,
+  releaseStatefulSetForRollback,
   sizeOverride,
   stateAfterFailedUpgrade,
   type VolumeResize,
@@ -91,6 +92,7 @@ function isReleasedChart(version: string): boolean {
 
 async function recoverPendingRelease(
   helm: Helm,
+  kubectl: Kubectl,
   release: HelmRelease,
   history: HelmHistoryEntry[],
   flags: UpgradeFlags,
@@ -135,6 +137,22 @@ async function recoverPendingRelease(
     ) {
       throw new UserError('Nothing was changed.', { hint: `Recover later with: ${command}` });
     }
+  }
+  const volume = await findDatabaseVolume(kubectl, release.namespace, release.name).catch(
+    () => undefined,
+  );
+  if (volume) {
+    const target = await helm.run([
+      'get',
+      'manifest',
+      release.name,
+      '--namespace',
+      release.namespace,
+      '--revision',
+      String(lastGood.revision),
+    ]);
+    const done = await releaseStatefulSetForRollback(kubectl, volume, target.stdout);
+    if (done) out.warn(done);
   }
   const spinner = await out.spinner(
     `Rolling back ${release.name} to revision ${lastGood.revision}`,
@@ -274,9 +292,17 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
         `Release ${release.name} is ${release.status}; a dry run cannot show an upgrade from there.`,
         { hint: 'Run without --dry-run to recover it first.' },
       );
-    await recoverPendingRelease(helm, release, history, flags, out);
+    await recoverPendingRelease(helm, kubectl, release, history, flags, out);
     release = await findRelease(helm, { release: release.name, namespace: release.namespace });
     history = await helm.history(release.name, release.namespace);
+    // The rollback may have recreated the StatefulSet: plan the resize on what is there now.
+    if (dbSize !== undefined)
+      resize = await planDbSize(
+        kubectl,
+        release,
+        (await helm.userValues(release.name, release.namespace)) as Values,
+        dbSize,
+      );
   }
 
   const currentVersion = chartVersionOf(release);

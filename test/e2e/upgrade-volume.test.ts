@@ -15,6 +15,7 @@ const fixedClass = `e2e-fixed-${suffix}`;
 const volumes: { name: string; storageClass: string }[] = [
   { name: `${growClass}-0`, storageClass: growClass },
   { name: `${growClass}-1`, storageClass: growClass },
+  { name: `${growClass}-2`, storageClass: growClass },
   { name: `${fixedClass}-0`, storageClass: fixedClass },
 ];
 
@@ -209,6 +210,44 @@ describe('upgrade --db-size refusals', () => {
     expect(direct.stderr).toContain(
       'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
     );
+  });
+
+  it('a resize whose helm upgrade fails says what state it left and the command that finishes it', async () => {
+    const ns = await namespace('e2e-upgrade-vol-fail');
+    await installWithVolume(h3, ns, growClass);
+    const failed = await runCli(h3, [
+      'upgrade',
+      '-n',
+      ns,
+      '--db-size',
+      '2Gi',
+      '--yes',
+      '--timeout',
+      '20s',
+      '--set',
+      'ui.labels.test\\.prefect-server-install/state=NotReady',
+    ]);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('Release prefect-server is in state: failed');
+    expect(failed.stderr).toContain(
+      `Database volume: claim ${claimName} was grown to 2Gi; StatefulSet prefect-server-postgresql was deleted with --cascade=orphan`,
+    );
+    const resume = `prefect-server upgrade -n ${ns} --release prefect-server --db-size 2Gi --yes`;
+    expect(failed.stderr).toContain(resume);
+    expect((await claim(ns)).spec.resources.requests.storage).toBe('2Gi');
+
+    // The printed command finishes it: roll back (the StatefulSet is replaced for that), then resize.
+    const finished = await runCli(h3, resume.split(' ').slice(1));
+    expect(finished.exitCode, String(finished.stderr)).toBe(0);
+    expect(finished.stderr).toContain(
+      'deleted with --cascade=orphan (its pod keeps running) for the rollback to recreate it',
+    );
+    expect(finished.stdout).toContain('Rolled back to revision 1');
+    expect(await revision(h3.path, ns)).toEqual({ number: 4, status: 'deployed' });
+    expect((await claim(ns)).spec.resources.requests.storage).toBe('2Gi');
+    expect(
+      (await statefulSet(ns)).spec.volumeClaimTemplates[0].spec.resources.requests.storage,
+    ).toBe('2Gi');
   });
 
   it('refuses --db-size without a volume, a bad size, and a persistence or class change', async () => {
