@@ -1,6 +1,10 @@
 // The upgrade menu in a real pseudo-terminal: `prefect-server upgrade -n NS` without change flags.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
+import { helmHomes, signedRepos } from './support/chart-repo.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
 import { createNamespace, helm, kubectl } from './support/cluster.js';
 import { keys, Terminal } from './support/terminal.js';
@@ -65,5 +69,45 @@ describe('the upgrade menu in a real terminal', () => {
     const { agent: _a, ...rest } = after;
     const { agent: _b, ...restBefore } = before;
     expect(rest).toEqual(restBefore);
+  });
+
+  it('moves a bundled-chart release to a released version listed by the repository', async () => {
+    const repos = await signedRepos(h3.path);
+    cleanups.push(repos.close);
+    const created = await createNamespace('e2e-upgrade-menu-chart');
+    cleanups.push(created.remove);
+    const ns = created.name;
+    expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
+    // helm's repository files in a directory of this test, never the user's.
+    const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
+    const term = new Terminal(
+      ['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repos.url('good')],
+      { ...cliEnv(h3, { CI: '' }), ...homes },
+    );
+    try {
+      let at = await term.waitFor('chart version (now 0.1.0)');
+      // agent, exposure, image versions, tenant Job, image pull Secrets, chart version
+      term.type(keys.down.repeat(5));
+      term.type(' ');
+      term.type(keys.enter);
+      at = await term.waitFor('2022.09.23 (newest released)', at);
+      await term.waitFor('2022.09.07', at);
+      term.type(keys.down); // from the bundled chart (the default) to the newest release
+      term.type(keys.enter);
+      at = await term.waitFor('chart 0.1.0 -> 2022.09.23', at);
+      at = await term.answer('Apply this upgrade to prefect-server?', '', at);
+      await term.waitFor(/Upgraded: prefect-server is at revision 2 \(deployed\)/, at, 180_000);
+      expect(await term.exitCode()).toBe(0);
+    } finally {
+      term.kill();
+    }
+    const history = JSON.parse(
+      String((await helm(h3.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
+    );
+    expect(history.at(-1)).toMatchObject({
+      revision: 2,
+      status: 'deployed',
+      chart: 'prefect-server-2022.09.23',
+    });
   });
 });

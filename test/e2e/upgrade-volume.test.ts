@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
-import { runCli } from './support/cli.js';
+import { cliBin, cliEnv, runCli } from './support/cli.js';
 import { createNamespace, eventually, helm, kubectl, kubectlJson } from './support/cluster.js';
+import { keys, Terminal } from './support/terminal.js';
 
 const suffix = randomBytes(3).toString('hex');
 const growClass = `e2e-grow-${suffix}`;
@@ -16,6 +17,7 @@ const volumes: { name: string; storageClass: string }[] = [
   { name: `${growClass}-0`, storageClass: growClass },
   { name: `${growClass}-1`, storageClass: growClass },
   { name: `${growClass}-2`, storageClass: growClass },
+  { name: `${growClass}-3`, storageClass: growClass },
   { name: `${fixedClass}-0`, storageClass: fixedClass },
 ];
 
@@ -248,6 +250,39 @@ describe('upgrade --db-size refusals', () => {
     expect(
       (await statefulSet(ns)).spec.volumeClaimTemplates[0].spec.resources.requests.storage,
     ).toBe('2Gi');
+  });
+
+  it('the upgrade menu offers the volume size, refuses a smaller one and grows it', async () => {
+    const ns = await namespace('e2e-upgrade-vol-menu');
+    await installWithVolume(h4, ns, growClass);
+    const term = new Terminal(['node', cliBin, 'upgrade', '-n', ns], cliEnv(h4, { CI: '' }));
+    try {
+      let at = await term.waitFor('database volume size (now 1Gi)');
+      // agent, exposure, image versions, tenant Job, image pull Secrets, database volume size
+      term.type(keys.down.repeat(5));
+      term.type(' ');
+      term.type(keys.enter);
+      at = await term.waitFor('Database volume size (now 1Gi; it can grow, not shrink)', at);
+      term.type('512Mi');
+      term.type(keys.enter);
+      at = await term.waitFor('a volume can grow, never shrink', at);
+      term.type('\x7f'.repeat(5));
+      term.type('3Gi');
+      term.type(keys.enter);
+      at = await term.waitFor(
+        `database volume: claim ${claimName} (StorageClass ${growClass}) 1Gi -> 3Gi`,
+        at,
+      );
+      at = await term.answer('Apply this upgrade to prefect-server?', '', at);
+      await term.waitFor(/Upgraded: prefect-server is at revision 2 \(deployed\)/, at, 180_000);
+      expect(await term.exitCode()).toBe(0);
+    } finally {
+      term.kill();
+    }
+    expect((await claim(ns)).spec.resources.requests.storage).toBe('3Gi');
+    expect(
+      (await statefulSet(ns)).spec.volumeClaimTemplates[0].spec.resources.requests.storage,
+    ).toBe('3Gi');
   });
 
   it('refuses --db-size without a volume, a bad size, and a persistence or class change', async () => {
