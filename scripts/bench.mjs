@@ -190,6 +190,7 @@ function installOverhead(kubeconfig, helm) {
     `${count('kubectl')} kubectl`,
     `${requests} API requests`,
   ]);
+  return env;
 }
 
 function doctor(kubeconfig, _helm, env) {

@@ -1,6 +1,7 @@
 import type { ClusterTarget } from './kubectl.js';
 import { locateTool } from './locate.js';
 import { type RunOptions, runTool, type ToolResult } from './run-tool.js';
+import { cachedVersion } from './version-cache.js';
 
 export interface HelmRelease {
   name: string;
@@ -48,9 +49,9 @@ export class Helm {
 
   static async create(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env): Promise<Helm> {
     const binary = await locateTool('helm', env);
-    const version = (
-      await runTool('helm', binary, ['version', '--template', '{{.Version}}'])
-    ).stdout.trim();
+    const version = await cachedVersion(binary, async () =>
+      (await runTool('helm', binary, ['version', '--template', '{{.Version}}'])).stdout.trim(),
+    );
     const major = Number(version.match(/^v(\d+)\./)?.[1] ?? Number.NaN);
     return new Helm(binary, major, version, target);
   }
