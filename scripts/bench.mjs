@@ -5,6 +5,7 @@
 //
 //   BENCH_RUNS=15   repetitions of the start-up pairs (install pairs use BENCH_INSTALL_RUNS=3)
 //   E2E_KUBECONFIG  use a running test cluster instead of starting one
+//   BENCH_ONLY=install,doctor   run only these parts (startup, footprint, install, prompt, doctor)
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cli = join(repo, 'bin', 'prefect-server.js');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const installRuns = Number(process.env.BENCH_INSTALL_RUNS ?? 3);
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const wanted = (part) => !only || only.has(part);
 const rows = [];
 const verdicts = [];
 
@@ -253,8 +256,8 @@ async function main() {
   execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
   const tools = toolPaths();
   if (!tools.helm4.exists) throw new Error('run `npm run test-tools` first');
-  startup();
-  const pack = footprint();
+  if (wanted('startup')) startup();
+  const pack = wanted('footprint') || wanted('prompt') ? footprint() : undefined;
   let cluster;
   let kubeconfig = process.env.E2E_KUBECONFIG;
   if (!kubeconfig) {
@@ -262,17 +265,22 @@ async function main() {
     kubeconfig = cluster.kubeconfig;
   }
   try {
-    const env = installOverhead(kubeconfig, tools.helm4.helm);
-    const firstPrompt = await timeToFirstPrompt(pack, {
+    const env = {
       ...process.env,
       KUBECONFIG: kubeconfig,
       PREFECT_SERVER_HELM: tools.helm4.helm,
-    });
-    rows.push(['npx <tarball> to the first prompt', `${firstPrompt} ms`, '', '']);
-    doctor(kubeconfig, tools.helm4.helm, env);
+      CI: '1',
+    };
+    if (wanted('install')) installOverhead(kubeconfig, tools.helm4.helm);
+    if (pack && wanted('prompt')) {
+      const { CI: _ci, ...interactive } = env;
+      const firstPrompt = await timeToFirstPrompt(pack, interactive);
+      rows.push(['npx <tarball> to the first prompt', `${firstPrompt} ms`, '', '']);
+    }
+    if (wanted('doctor')) doctor(kubeconfig, tools.helm4.helm, env);
   } finally {
     if (cluster) await down(cluster.dir);
-    rmSync(pack.dir, { recursive: true, force: true });
+    if (pack) rmSync(pack.dir, { recursive: true, force: true });
   }
   const widths = [44, 12, 14, 6];
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' ');

@@ -1,5 +1,28 @@
 import { InputError } from '../errors.js';
 import type { Helm, HelmRelease } from '../tools/helm.js';
+import { ToolError } from '../tools/run-tool.js';
+
+/** helm list; a namespace the user may not read is bad input (exit 2), named with the fix. */
+async function listReleases(helm: Helm, namespace: string | undefined): Promise<HelmRelease[]> {
+  try {
+    return await helm.list(namespace);
+  } catch (error) {
+    if (error instanceof ToolError && /forbidden/i.test(error.stderr)) {
+      const where = namespace ? `namespace ${namespace}` : 'the cluster';
+      const reason =
+        error.stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^Error: /, '') ?? '';
+      throw new InputError(
+        `You may not read the releases in ${where} (helm keeps them in Secrets there): ${reason}`,
+        `Choose a namespace you manage with --namespace, or ask a cluster admin for the "admin" role there: kubectl create rolebinding prefect-admin --clusterrole=admin --user=YOU -n ${namespace ?? 'NAMESPACE'}`,
+      );
+    }
+    throw error;
+  }
+}
 
 /** Our releases are the ones whose chart is prefect-server (ours or a released one). */
 export function isPrefectServerRelease(release: HelmRelease): boolean {
@@ -16,7 +39,7 @@ export async function findRelease(
   wanted: { release: string | undefined; namespace: string | undefined },
   pick?: (candidates: HelmRelease[]) => Promise<HelmRelease>,
 ): Promise<HelmRelease> {
-  const releases = (await helm.list(wanted.namespace)).filter((r) =>
+  const releases = (await listReleases(helm, wanted.namespace)).filter((r) =>
     wanted.release === undefined ? isPrefectServerRelease(r) : r.name === wanted.release,
   );
   const where = wanted.namespace ? `namespace ${wanted.namespace}` : 'any namespace';

@@ -1,11 +1,19 @@
 // `prefect-server upgrade` end to end on the real API server, with helm 3 and helm 4.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
-import { repoRoot, runCli } from './support/cli.js';
-import { createNamespace, eventually, helm, kubectl, kubectlJson } from './support/cluster.js';
+import { cliEnv, repoRoot, runCli } from './support/cli.js';
+import {
+  createNamespace,
+  eventually,
+  helm,
+  kubeconfig,
+  kubectl,
+  kubectlJson,
+} from './support/cluster.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -182,6 +190,31 @@ describe('upgrade', () => {
     expect(result.stdout).toContain('~ Ingress/prefect-server-apollo');
     expect(result.stdout).toContain('~ Deployment/prefect-server-ui');
     expect(result.stdout).toContain('Dry run: nothing was changed.');
+    expect(await revision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
+  });
+
+  it('a namespace the user may not read: exit 2 naming the permission, nothing changed', async () => {
+    const ns = await namespace('e2e-upgrade-rbac');
+    expect((await runCli(h4, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
+    // A ServiceAccount with no role at all: it may not even list helm's Secrets.
+    await kubectl(['create', 'serviceaccount', 'nobody', '-n', ns]);
+    const token = String((await kubectl(['create', 'token', 'nobody', '-n', ns])).stdout).trim();
+    const admin = readFileSync(kubeconfig(), 'utf8');
+    const server = admin.match(/server: (\S+)/)?.[1];
+    const ca = admin.match(/certificate-authority-data: (\S+)/)?.[1];
+    const restricted = join(await mkdtemp(join(tmpdir(), 'nobody-')), 'kubeconfig');
+    await writeFile(
+      restricted,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: ${server}, certificate-authority-data: ${ca}}}]\nusers: [{name: nobody, user: {token: ${token}}}]\ncontexts: [{name: nobody, context: {cluster: c, user: nobody}}]\ncurrent-context: nobody\n`,
+      { mode: 0o600 },
+    );
+    const result = await runCli(h4, ['upgrade', '-n', ns, '--agent', '--yes'], {
+      env: cliEnv(h4, { KUBECONFIG: restricted }),
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`You may not read the releases in namespace ${ns}`);
+    expect(result.stderr).toMatch(/forbidden/);
+    expect(result.stderr).toContain('--clusterrole=admin');
     expect(await revision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
   });
 
