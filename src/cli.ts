@@ -53,6 +53,17 @@ export function buildProgram(): Command {
   defineUninstall(program);
   defineCompletion(program);
 
+  // Root options count only before the subcommand, so `upgrade --version X` is the chart version
+  // and not the CLI's own; --debug and --quiet are offered on every command instead.
+  program.enablePositionalOptions();
+  const leaves = (command: Command): Command[] =>
+    command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
+  for (const command of program.commands.flatMap(leaves)) {
+    command
+      .option('--debug', 'print stack traces and the commands run')
+      .option('-q, --quiet', 'print nothing but errors and requested data (for scripts)');
+  }
+
   program.addHelpText(
     'after',
     `

@@ -392,6 +392,15 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       workDir: dir.path,
       dryRun: flags.dryRun ?? false,
       out,
+    }).catch((error: unknown) => {
+      // helm does not record which repository a release came from; without --repo-url the
+      // public one is assumed, which a mirror or an offline cluster does not have.
+      if (error instanceof UserError && plan.chart.source === 'repo' && !flags.repoUrl)
+        throw new UserError(error.message, {
+          exitCode: error.exitCode,
+          hint: `If ${release.name} was installed from another repository, name it: --repo-url URL. Nothing was changed.`,
+        });
+      throw error;
     });
     const request = {
       release: release.name,
