@@ -36,8 +36,9 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--debug', 'print stack traces and the commands run')
     .option('-q, --quiet', 'print nothing but errors and requested data (for scripts)')
-    .hook('preAction', (command) => {
-      configureOutput({ quiet: Boolean(command.optsWithGlobals().quiet) });
+    .hook('preAction', (_program, action) => {
+      // --quiet may be given before the command or after it (each command has its own).
+      configureOutput({ quiet: Boolean(action.optsWithGlobals().quiet) });
     })
     .showSuggestionAfterError(true)
     .exitOverride();

@@ -2,15 +2,14 @@
 // token (no kubectl start at all on a successful install), and through `kubectl --raw` for one
 // whose credentials come from an exec plugin, which only kubectl can run. Both on the real API
 // server, seen through --debug, which logs every command and request.
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { helms } from '../support/tools.js';
 import { cliEnv, runCli } from './support/cli.js';
-import { kubeconfig, kubectl } from './support/cluster.js';
+import { kubectl } from './support/cluster.js';
+import { type ExecPluginKubeconfig, execPluginKubeconfig } from './support/exec-plugin.js';
 
 const [, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
 const cleanups: (() => Promise<void>)[] = [];
@@ -32,53 +31,9 @@ const debugLines = (stderr: unknown) =>
     .filter((l) => l.startsWith('debug: '));
 
 describe('install talks to the API server', () => {
-  let pluginKubeconfig: string;
-  let pluginCalls: string;
-
+  let plugin: ExecPluginKubeconfig;
   beforeAll(async () => {
-    // The admin kubeconfig's certificate, handed out by an exec credential plugin instead.
-    const admin = parse(readFileSync(kubeconfig(), 'utf8'));
-    const user = admin.users[0].user;
-    const dir = await mkdtemp(join(tmpdir(), 'exec-plugin-'));
-    pluginCalls = join(dir, 'calls');
-    const credential = JSON.stringify({
-      apiVersion: 'client.authentication.k8s.io/v1',
-      kind: 'ExecCredential',
-      status: {
-        clientCertificateData: Buffer.from(user['client-certificate-data'], 'base64').toString(),
-        clientKeyData: Buffer.from(user['client-key-data'], 'base64').toString(),
-      },
-    });
-    const plugin = join(dir, 'plugin.mjs');
-    await writeFile(
-      plugin,
-      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(pluginCalls)}, 'call\\n');\nprocess.stdout.write(${JSON.stringify(credential)});\n`,
-    );
-    pluginKubeconfig = join(dir, 'kubeconfig');
-    await writeFile(
-      pluginKubeconfig,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: admin.clusters,
-        contexts: [{ name: 'plugin', context: { cluster: admin.clusters[0].name, user: 'p' } }],
-        'current-context': 'plugin',
-        users: [
-          {
-            name: 'p',
-            user: {
-              exec: {
-                apiVersion: 'client.authentication.k8s.io/v1',
-                command: process.execPath,
-                args: [plugin],
-                interactiveMode: 'Never',
-              },
-            },
-          },
-        ],
-      }),
-      { mode: 0o600 },
-    );
+    plugin = await execPluginKubeconfig();
   });
 
   it('with certificates in the kubeconfig: directly, and helm is the only tool started', async () => {
@@ -124,7 +79,7 @@ describe('install talks to the API server', () => {
       h4,
       ['install', '--yes', '-n', ns, '--create-namespace', '--debug'],
       {
-        env: cliEnv(h4, { KUBECONFIG: pluginKubeconfig }),
+        env: cliEnv(h4, { KUBECONFIG: plugin.kubeconfig }),
       },
     );
     expect(result.exitCode, String(result.stderr)).toBe(0);
@@ -136,9 +91,7 @@ describe('install talks to the API server', () => {
         /^debug: \$ kubectl create --raw \/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews -f -$/,
       ),
     );
-    expect(
-      (await readFile(pluginCalls, 'utf8')).split('\n').filter(Boolean).length,
-    ).toBeGreaterThan(0);
+    expect(await plugin.calls()).toBeGreaterThan(0);
     const pods = await kubectl(['get', 'deployments', '-n', ns, '-o', 'name']);
     expect(String(pods.stdout)).toContain('deployment.apps/prefect-server-apollo');
   });
