@@ -43,6 +43,22 @@ interface Claim {
   status?: { phase?: string };
 }
 
+/** Deletes the StatefulSet but not its pod, which keeps running on the same claim. */
+async function orphanStatefulSet(kubectl: Kubectl, volume: DatabaseVolume): Promise<void> {
+  await kubectl.run(
+    [
+      'delete',
+      'statefulset',
+      volume.statefulSet,
+      '--namespace',
+      volume.namespace,
+      '--cascade=orphan',
+      '--wait=true',
+    ],
+    { timeoutMs: 120_000 },
+  );
+}
+
 const isDatabase = (name: string) => /postgresql/.test(name) && !/-hl$/.test(name);
 
 /** Reads the database StatefulSet and its claim; undefined when the database has no claim of its own. */
@@ -268,18 +284,7 @@ export async function applyVolumeResize(
   }
   if (steps.replaceStatefulSet) {
     try {
-      await kubectl.run(
-        [
-          'delete',
-          'statefulset',
-          volume.statefulSet,
-          '--namespace',
-          volume.namespace,
-          '--cascade=orphan',
-          '--wait=true',
-        ],
-        { timeoutMs: 120_000 },
-      );
+      await orphanStatefulSet(kubectl, volume);
     } catch (error) {
       throw new UserError(
         `Could not delete StatefulSet ${volume.statefulSet} to recreate it with the new size: ${reasonOf(error)}`,
@@ -342,17 +347,6 @@ export async function releaseStatefulSetForRollback(
   } catch {
     return undefined;
   }
-  await kubectl.run(
-    [
-      'delete',
-      'statefulset',
-      volume.statefulSet,
-      '--namespace',
-      volume.namespace,
-      '--cascade=orphan',
-      '--wait=true',
-    ],
-    { timeoutMs: 120_000 },
-  );
+  await orphanStatefulSet(kubectl, volume);
   return `StatefulSet ${volume.statefulSet} has a ${volume.templateSize} claim template and the rollback target ${target}; a claim template cannot change, so it was deleted with --cascade=orphan (its pod keeps running) for the rollback to recreate it. Claim ${volume.claim} keeps ${volume.request}.`;
 }
