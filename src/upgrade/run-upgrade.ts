@@ -5,7 +5,7 @@
 import { answersFromFlags, type PlanFlags } from '../commands/answers-from-flags.js';
 import { parseDuration } from '../connect/duration.js';
 import { ExitCode, InputError, UserError } from '../errors.js';
-import { bundledChartDefaults, prepareChart } from '../install/chart-source.js';
+import { bundledChartDefaults, listRepoVersions, prepareChart } from '../install/chart-source.js';
 import { PrivateDir } from '../install/private-files.js';
 import { canPrompt } from '../install/run-install.js';
 import { buildPlan, flagOf, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
@@ -436,10 +436,21 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
         .join(' ')
         .replace(/^Error: /, '');
       const badInput = /schema|not found|no chart version|invalid|unknown/i.test(reason);
-      throw new UserError(`helm refused the upgrade: ${reason}`, {
-        exitCode: badInput ? ExitCode.badInput : ExitCode.failure,
-        hint: 'Nothing was changed.',
-      });
+      // A version the repository does not have: say which it does have.
+      const target = plan.chart;
+      const available =
+        target.source === 'repo' && /no chart version found/i.test(reason)
+          ? await listRepoVersions(helm, target.repoUrl).catch(() => undefined)
+          : undefined;
+      throw new UserError(
+        available && target.source === 'repo'
+          ? `Chart version ${target.version} is not in ${target.repoUrl} (it has: ${available.join(', ') || 'no prefect-server chart'}).`
+          : `helm refused the upgrade: ${reason}`,
+        {
+          exitCode: badInput ? ExitCode.badInput : ExitCode.failure,
+          hint: 'Nothing was changed.',
+        },
+      );
     }
     spinner.succeed('The API server accepted the upgrade');
     const newManifest = (JSON.parse(dryRun.stdout) as { manifest: string }).manifest;

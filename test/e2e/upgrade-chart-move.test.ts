@@ -93,6 +93,18 @@ describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h)
       (await helm(h.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
     ).not.toContain('"revision":2');
 
+    // A version the repository does not have: bad input, before anything changes.
+    const missing = await runCli(
+      h,
+      ['upgrade', '-n', ns, '--version', '2099.01.01', '--repo-url', repo.url, '--yes'],
+      { env, input: '' },
+    );
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(
+      `Chart version 2099.01.01 is not in ${repo.url} (it has: 2022.09.23, 2022.04.14).`,
+    );
+    expect(missing.stderr).toContain('Nothing was changed.');
+
     const upgraded = await runCli(
       h,
       ['upgrade', '-n', ns, '--version', versions[1] as string, '--repo-url', repo.url, '--yes'],
