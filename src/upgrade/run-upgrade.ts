@@ -346,15 +346,13 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
 
   const chart = chooseChart(chartChoice, flags, currentVersion);
   const targetEra = valuesEraFor(chart);
-  if (
+  // Said once the target chart is known to exist (after the server-side dry run).
+  const breakingMove =
     isReleasedChart(currentVersion) &&
     compareVersions(currentVersion, firstEra2022Version) < 0 &&
     targetEra === '2022.09'
-  ) {
-    out.warn(
-      `Chart ${currentVersion} -> ${chart.source === 'repo' ? (chart.version ?? 'latest') : 'bundled'} moves the database from PostgreSQL 9 to 11 (chart 2022.09.07). Back up the database first: kubectl exec into it and run pg_dump.`,
-    );
-  }
+      ? `Chart ${currentVersion} -> ${chart.source === 'repo' ? (chart.version ?? 'latest') : 'bundled'} moves the database from PostgreSQL 9 to 11 (chart 2022.09.07). Back up the database first: kubectl exec into it and run pg_dump.`
+      : undefined;
   const translated = translateValues(userValues, targetEra);
   answers = {
     ...answers,
@@ -453,6 +451,7 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       );
     }
     spinner.succeed('The API server accepted the upgrade');
+    if (breakingMove) out.warn(breakingMove);
     const newManifest = (JSON.parse(dryRun.stdout) as { manifest: string }).manifest;
     const currentManifest = (
       await helm.run(['get', 'manifest', release.name, '--namespace', release.namespace])

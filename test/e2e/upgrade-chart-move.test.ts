@@ -104,6 +104,8 @@ describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h)
       `Chart version 2099.01.01 is not in ${repo.url} (it has: 2022.09.23, 2022.04.14).`,
     );
     expect(missing.stderr).toContain('Nothing was changed.');
+    // No warning about a move to a chart that does not exist.
+    expect(`${missing.stdout}${missing.stderr}`).not.toContain('PostgreSQL 9 to 11');
 
     const upgraded = await runCli(
       h,
