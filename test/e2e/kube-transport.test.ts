@@ -2,13 +2,15 @@
 // token (no kubectl start at all on a successful install), and through `kubectl --raw` for one
 // whose credentials come from an exec plugin, which only kubectl can run. Both on the real API
 // server, seen through --debug, which logs every command and request.
-import { mkdtemp } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { helms } from '../support/tools.js';
 import { cliEnv, runCli } from './support/cli.js';
-import { kubectl } from './support/cluster.js';
+import { kubeconfig, kubectl } from './support/cluster.js';
 import { type ExecPluginKubeconfig, execPluginKubeconfig } from './support/exec-plugin.js';
 
 const [, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
@@ -104,5 +106,45 @@ describe('install talks to the API server', () => {
     const lines = debugLines(result.stderr);
     expect(lines).toContain('debug: GET /version (kubectl)');
     expect(lines.filter((l) => l.includes('(direct)'))).toEqual([]);
+  });
+
+  it('TLS as kubectl does it: a wrong CA is refused with the reason; insecure-skip-tls-verify is honoured', async () => {
+    const admin = parse(readFileSync(kubeconfig(), 'utf8'));
+    const dir = await mkdtemp(join(tmpdir(), 'tls-'));
+    const variant = async (name: string, cluster: Record<string, unknown>) => {
+      const path = join(dir, name);
+      const config = structuredClone(admin);
+      config.clusters[0].cluster = { server: admin.clusters[0].cluster.server, ...cluster };
+      await writeFile(path, stringify(config), { mode: 0o600 });
+      return path;
+    };
+    // The client certificate is not the CA that signed the server's certificate.
+    const wrongCa = await variant('wrong-ca', {
+      'certificate-authority-data': admin.users[0].user['client-certificate-data'],
+    });
+    const refused = await runCli(h4, ['install', '--yes', '-n', 'default', '--debug'], {
+      env: cliEnv(h4, { KUBECONFIG: wrongCa }),
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      /cannot reach context \S+ \(https:\/\/127\.0\.0\.1:\d+\): .*certificate/,
+    );
+    expect(refused.stderr).toContain('nothing was created');
+    expect(debugLines(refused.stderr)).toContainEqual(
+      expect.stringMatching(/\/version \(direct\)$/),
+    );
+
+    const insecure = await variant('insecure', { 'insecure-skip-tls-verify': true });
+    const accepted = await runCli(
+      h4,
+      ['install', '--dry-run', '--yes', '-n', 'default', '--debug'],
+      {
+        env: cliEnv(h4, { KUBECONFIG: insecure }),
+      },
+    );
+    expect(accepted.exitCode, String(accepted.stderr)).toBe(0);
+    expect(debugLines(accepted.stderr)).toContainEqual(
+      expect.stringMatching(/\/version \(direct\)$/),
+    );
   });
 });
