@@ -110,4 +110,43 @@ describe('the upgrade menu in a real terminal', () => {
       chart: 'prefect-server-2022.09.23',
     });
   });
+
+  it('a version typed at the prompt is checked against the rule, then applied', async () => {
+    const repos = await signedRepos(h3.path);
+    cleanups.push(repos.close);
+    const created = await createNamespace('e2e-upgrade-menu-typed');
+    cleanups.push(created.remove);
+    const ns = created.name;
+    expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
+    const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
+    const term = new Terminal(
+      ['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repos.url('good')],
+      { ...cliEnv(h3, { CI: '' }), ...homes },
+    );
+    try {
+      let at = await term.waitFor('chart version (now 0.1.0)');
+      term.type(keys.down.repeat(5));
+      term.type(' ');
+      term.type(keys.enter);
+      at = await term.waitFor('another released version (type it)', at);
+      // bundled, 2022.09.23, 2022.09.07, then the typed entry
+      term.type(keys.down.repeat(3));
+      term.type(keys.enter);
+      at = await term.answer('Chart version (e.g. 2022.09.23)', 'latest!', at);
+      at = await term.waitFor('Chart version "latest!" must look like 2022.09.23 or 1.2.3.', at);
+      term.type('\x7f'.repeat('latest!'.length));
+      term.type('2022.09.07');
+      term.type(keys.enter);
+      at = await term.waitFor('chart 0.1.0 -> 2022.09.07', at);
+      at = await term.answer('Apply this upgrade to prefect-server?', '', at);
+      await term.waitFor(/Upgraded: prefect-server is at revision 2 \(deployed\)/, at, 180_000);
+      expect(await term.exitCode()).toBe(0);
+    } finally {
+      term.kill();
+    }
+    const history = JSON.parse(
+      String((await helm(h3.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
+    );
+    expect(history.at(-1)).toMatchObject({ revision: 2, chart: 'prefect-server-2022.09.07' });
+  });
 });
