@@ -2,10 +2,9 @@
 // the user can act on. Nothing touches the cluster before the plan is valid and preflight passed.
 import { copyFile } from 'node:fs/promises';
 import { runPreflight } from '../checks/preflight.js';
-import { parseDuration } from '../connect/duration.js';
 import { ExitCode, UserError } from '../errors.js';
 import { buildPlan, type InstallAnswers } from '../plan/install-plan.js';
-import { applyWithProgress } from '../release/apply-with-progress.js';
+import { applyWithProgress, ownWaitMs } from '../release/apply-with-progress.js';
 import { releaseRecords, unfinishedInstall } from '../release/release-records.js';
 import { Helm } from '../tools/helm.js';
 import { type KubeApi, kubeApiFor } from '../tools/kube-api.js';
@@ -198,10 +197,7 @@ export async function runInstall(
         namespace: plan.namespace,
         release: plan.release,
         verb: 'install',
-        waitForWorkloadsMs:
-          plan.exposure.mode === 'loadbalancer'
-            ? parseDuration('--timeout')(options.timeout)
-            : undefined,
+        waitForWorkloadsMs: ownWaitMs(plan.exposure.mode, options.timeout),
       },
       out,
     );

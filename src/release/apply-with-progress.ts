@@ -1,6 +1,7 @@
 // helm install/upgrade --wait with a live count of ready workloads; on failure or Ctrl-C, the
 // state the release was left in, the pods that are not ready and why, and the command that recovers.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseDuration } from '../connect/duration.js';
 import { ExitCode, UserError } from '../errors.js';
 import {
   explainPods,
@@ -25,6 +26,14 @@ export interface ReleaseTarget {
    * workloads are waited for here, for at most this long.
    */
   waitForWorkloadsMs?: number;
+}
+
+/**
+ * How long to wait for the workloads ourselves: only with LoadBalancer exposure, where helm runs
+ * without --wait (see ReleaseTarget.waitForWorkloadsMs); otherwise helm's --wait does it.
+ */
+export function ownWaitMs(exposure: string, timeout: string): number | undefined {
+  return exposure === 'loadbalancer' ? parseDuration('--timeout')(timeout) : undefined;
 }
 
 /**

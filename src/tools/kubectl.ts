@@ -57,23 +57,6 @@ export class Kubectl {
     return JSON.parse(result.stdout) as T;
   }
 
-  /** `kubectl auth can-i`: true for "yes"; a "no" is an answer, not an error. */
-  async canI(
-    verb: string,
-    resource: string,
-    namespace: string | undefined,
-    timeoutMs = 10_000,
-  ): Promise<boolean> {
-    const args = ['auth', 'can-i', verb, resource];
-    if (namespace) args.push('--namespace', namespace);
-    const result = await this.run(args, { allowFailure: true, timeoutMs });
-    if (result.stdout.trim() === 'yes') return true;
-    if (result.stdout.trim() === 'no') return false;
-    throw new Error(
-      result.stderr.trim() || `kubectl auth can-i ${verb} ${resource} gave no answer`,
-    );
-  }
-
   /** Applies manifests given on stdin, so a Secret's data never appears in argv. */
   apply(
     manifest: string,

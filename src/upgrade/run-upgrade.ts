@@ -3,14 +3,13 @@
 // --reuse-values). A diff of values and of objects comes before the change; nothing changes
 // without a confirmation (--yes, or a prompt in a terminal).
 import { answersFromFlags, type PlanFlags } from '../commands/answers-from-flags.js';
-import { parseDuration } from '../connect/duration.js';
 import { ExitCode, InputError, UserError } from '../errors.js';
 import { bundledChartDefaults, listRepoVersions, prepareChart } from '../install/chart-source.js';
 import { PrivateDir } from '../install/private-files.js';
 import { canPrompt } from '../install/run-install.js';
 import { buildPlan, flagOf, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
 import { quantity } from '../plan/rules.js';
-import { applyWithProgress } from '../release/apply-with-progress.js';
+import { applyWithProgress, ownWaitMs } from '../release/apply-with-progress.js';
 import { Helm, type HelmHistoryEntry, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
@@ -518,10 +517,7 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
           namespace: release.namespace,
           release: release.name,
           verb: 'upgrade',
-          waitForWorkloadsMs:
-            plan.exposure.mode === 'loadbalancer'
-              ? parseDuration('--timeout')(flags.timeout)
-              : undefined,
+          waitForWorkloadsMs: ownWaitMs(plan.exposure.mode, flags.timeout),
         },
         out,
       );

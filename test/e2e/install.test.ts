@@ -10,6 +10,7 @@ import { helms } from '../support/tools.js';
 import { cliEnv, runCli, wizardBin } from './support/cli.js';
 import { createNamespace, kubeconfig, kubectl, kubectlJson } from './support/cluster.js';
 import { sampleCommandLines } from './support/cmdline-sampler.js';
+import { releaseHistory } from './support/release.js';
 import { keys, Terminal } from './support/terminal.js';
 
 const [helm3, helm4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
@@ -187,15 +188,7 @@ describe('install refuses and creates nothing', () => {
     expect(again.stderr).toContain(`prefect-server upgrade --release prefect-server -n ${ns}`);
     const adopted = await runCli(helm4, ['install', '--yes', '-n', ns, '--no-tenant', '--adopt']);
     expect(adopted.exitCode, String(adopted.stderr)).toBe(0);
-    const history = JSON.parse(
-      String(
-        (
-          await execa(helm4.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'], {
-            env: cliEnv(helm4),
-          })
-        ).stdout,
-      ),
-    ) as { revision: number; status: string }[];
+    const history = await releaseHistory(helm4.path, ns);
     expect(history.map((h) => [h.revision, h.status])).toEqual([
       [1, 'superseded'],
       [2, 'deployed'],

@@ -1,43 +1,12 @@
 // A failed upgrade: the new ui pod never becomes ready (kwok keeps a pod labelled
 // test.prefect-server-install/state=NotReady unready), so helm's --wait runs out.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { runCli } from './support/cli.js';
-import { createNamespace, helm } from './support/cluster.js';
+import { namespacesForThisFile } from './support/cluster.js';
+import { releaseHistory, releaseValues } from './support/release.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(prefix);
-  cleanups.push(ns.remove);
-  return ns.name;
-}
-
-type History = { revision: number; status: string }[];
-const history = async (helmPath: string, ns: string): Promise<History> =>
-  JSON.parse(
-    String((await helm(helmPath, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
-  );
-const valuesAt = async (helmPath: string, ns: string, revision?: number) =>
-  JSON.parse(
-    String(
-      (
-        await helm(helmPath, [
-          'get',
-          'values',
-          'prefect-server',
-          '-n',
-          ns,
-          '-o',
-          'json',
-          ...(revision ? ['--revision', String(revision)] : []),
-        ])
-      ).stdout,
-    ),
-  );
+const namespace = namespacesForThisFile();
 
 const notReady = ['--set', 'ui.labels.test\\.prefect-server-install/state=NotReady'];
 
@@ -45,7 +14,7 @@ describe.each(helms())('upgrade --atomic with $label', (h) => {
   it('rolls a failed upgrade back to the revision-1 values', async () => {
     const ns = await namespace(`e2e-upgrade-atomic-${h.label}`);
     expect((await runCli(h, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
-    const installed = await valuesAt(h.path, ns, 1);
+    const installed = await releaseValues(h.path, ns, 1);
 
     const result = await runCli(h, [
       'upgrade',
@@ -62,10 +31,10 @@ describe.each(helms())('upgrade --atomic with $label', (h) => {
       /The upgrade failed \(.+\) and was rolled back \(--atomic\): release prefect-server is at revision 3 \(deployed\), with the values of revision 1\./,
     );
     expect(result.stderr).toContain('Nothing needs recovering.');
-    const after = await history(h.path, ns);
+    const after = await releaseHistory(h.path, ns);
     expect(after.at(-1)).toMatchObject({ revision: 3, status: 'deployed' });
     expect(after.find((r) => r.revision === 2)?.status).toBe('failed');
-    expect(await valuesAt(h.path, ns)).toEqual(installed);
+    expect(await releaseValues(h.path, ns)).toEqual(installed);
   });
 });
 
@@ -93,6 +62,9 @@ describe('upgrade without --atomic', () => {
     expect(result.stderr).toContain(
       `To recover: prefect-server upgrade -n ${ns} --release prefect-server (it offers to roll back first), or: helm rollback prefect-server 1 -n ${ns}.`,
     );
-    expect((await history(h3.path, ns)).at(-1)).toMatchObject({ revision: 2, status: 'failed' });
+    expect((await releaseHistory(h3.path, ns)).at(-1)).toMatchObject({
+      revision: 2,
+      status: 'failed',
+    });
   });
 });

@@ -12,13 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { chartDir, helmHomes, serve } from './support/chart-repo.js';
 import { cliEnv, runCli } from './support/cli.js';
-import { createNamespace, helm, kubectlJson } from './support/cluster.js';
+import { namespacesForThisFile } from './support/cluster.js';
+import { passwordData, releaseHistory, releaseValues } from './support/release.js';
 
 const [h3, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
 const versions = ['2022.04.14', '2022.09.23'];
 let repo: { url: string; close: () => Promise<void> };
 let work: string;
-const cleanups: (() => Promise<void>)[] = [];
+const namespace = namespacesForThisFile();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'chart-move-'));
@@ -32,23 +33,13 @@ beforeAll(async () => {
   await execa(h4.path, ['repo', 'index', root, '--url', repo.url], { env: homes });
 });
 afterAll(async () => {
-  await Promise.all(cleanups.map((c) => c()));
   await repo?.close();
   await rm(work, { recursive: true, force: true });
 });
 
-const userValues = async (helmPath: string, ns: string) =>
-  JSON.parse(
-    String(
-      (await helm(helmPath, ['get', 'values', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
-    ),
-  );
-
 describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h) => {
   it('warns to back up, translates the keys, keeps the password', async () => {
-    const created = await createNamespace(`e2e-chart-move-${h.label}`);
-    cleanups.push(created.remove);
-    const ns = created.name;
+    const ns = await namespace(`e2e-chart-move-${h.label}`);
     // Each run gets its own helm homes: the repository is added there, not in the user's.
     const env = cliEnv(h, helmHomes(join(work, `user-${h.label}`)));
     const installed = await runCli(
@@ -69,12 +60,10 @@ describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h)
       { env },
     );
     expect(installed.exitCode, String(installed.stderr)).toBe(0);
-    const before = await userValues(h.path, ns);
+    const before = await releaseValues(h.path, ns);
     // Written for the seed-era chart: its key for the volume, no postgresql.primary yet.
     expect(before.postgresql).toEqual({ useSubChart: true, persistence: { enabled: false } });
-    const secret = async () =>
-      (await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns])).data;
-    const password = await secret();
+    const password = await passwordData(ns);
 
     // helm keeps no record of the repository: without --repo-url the public one is tried. A proxy
     // that refuses keeps it unreachable even on a machine with internet access; the error names
@@ -89,9 +78,7 @@ describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h)
     );
     expect(guessed.exitCode).not.toBe(0);
     expect(guessed.stderr).toContain('name it: --repo-url URL. Nothing was changed.');
-    expect(
-      (await helm(h.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
-    ).not.toContain('"revision":2');
+    expect((await releaseHistory(h.path, ns)).map((r) => r.revision)).toEqual([1]);
 
     // A version the repository does not have: bad input, before anything changes.
     const missing = await runCli(
@@ -121,22 +108,13 @@ describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h)
       'key moved for the target chart: postgresql.persistence -> postgresql.primary.persistence',
     );
     expect(said).not.toMatch(/password:/i);
-    expect(await secret()).toEqual(password);
-    const history = JSON.parse(
-      String(
-        (
-          await helm(h.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'], {
-            env: { ...env },
-          })
-        ).stdout,
-      ),
-    ) as { revision: number; status: string; chart: string }[];
-    expect(history.at(-1)).toMatchObject({
+    expect(await passwordData(ns)).toEqual(password);
+    expect((await releaseHistory(h.path, ns)).at(-1)).toMatchObject({
       revision: 2,
       status: 'deployed',
       chart: `prefect-server-${versions[1]}`,
     });
-    expect((await userValues(h.path, ns)).postgresql).toEqual({
+    expect((await releaseValues(h.path, ns)).postgresql).toEqual({
       useSubChart: true,
       primary: { persistence: { enabled: false } },
     });

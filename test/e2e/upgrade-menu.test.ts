@@ -2,32 +2,51 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
-import { helmHomes, signedRepos } from './support/chart-repo.js';
+import { helmHomes, type SignedRepos, signedRepos } from './support/chart-repo.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
-import { createNamespace, helm, kubectl } from './support/cluster.js';
+import { kubectl, namespacesForThisFile } from './support/cluster.js';
+import { releaseHistory, releaseValues } from './support/release.js';
 import { keys, Terminal } from './support/terminal.js';
 
-const cleanups: (() => Promise<void>)[] = [];
+const [h3] = helms() as [ReturnType<typeof helms>[0]];
+const namespace = namespacesForThisFile();
+const values = (ns: string) => releaseValues(h3.path, ns);
+
+let repos: SignedRepos;
+beforeAll(async () => {
+  repos = await signedRepos(h3.path);
+});
 afterAll(async () => {
-  await Promise.all(cleanups.map((c) => c()));
+  await repos?.close();
 });
 
-const [h3] = helms() as [ReturnType<typeof helms>[0]];
-
-const values = async (ns: string) =>
-  JSON.parse(
-    String(
-      (await helm(h3.path, ['get', 'values', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
-    ),
+/**
+ * A release on the bundled chart, and the upgrade menu opened on it with "chart version" picked,
+ * against the signed test repository (helm's repository files in a directory of this test).
+ */
+async function openChartVersionMenu(
+  prefix: string,
+): Promise<{ ns: string; term: Terminal; at: number }> {
+  const ns = await namespace(prefix);
+  expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
+  const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
+  const term = new Terminal(
+    ['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repos.url('good')],
+    { ...cliEnv(h3, { CI: '' }), ...homes },
   );
+  const at = await term.waitFor('chart version (now 0.1.0)');
+  // agent, exposure, image versions, tenant Job, image pull Secrets, chart version
+  term.type(keys.down.repeat(5));
+  term.type(' ');
+  term.type(keys.enter);
+  return { ns, term, at };
+}
 
 describe('the upgrade menu in a real terminal', () => {
   it('enables the agent picked from the menu and keeps every other value', async () => {
-    const created = await createNamespace('e2e-upgrade-menu');
-    cleanups.push(created.remove);
-    const ns = created.name;
+    const ns = await namespace('e2e-upgrade-menu');
     const installed = await runCli(h3, [
       'install',
       '--yes',
@@ -72,24 +91,10 @@ describe('the upgrade menu in a real terminal', () => {
   });
 
   it('moves a bundled-chart release to a released version listed by the repository', async () => {
-    const repos = await signedRepos(h3.path);
-    cleanups.push(repos.close);
-    const created = await createNamespace('e2e-upgrade-menu-chart');
-    cleanups.push(created.remove);
-    const ns = created.name;
-    expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
-    // helm's repository files in a directory of this test, never the user's.
-    const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
-    const term = new Terminal(
-      ['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repos.url('good')],
-      { ...cliEnv(h3, { CI: '' }), ...homes },
-    );
+    const opened = await openChartVersionMenu('e2e-upgrade-menu-chart');
+    const { ns, term } = opened;
+    let { at } = opened;
     try {
-      let at = await term.waitFor('chart version (now 0.1.0)');
-      // agent, exposure, image versions, tenant Job, image pull Secrets, chart version
-      term.type(keys.down.repeat(5));
-      term.type(' ');
-      term.type(keys.enter);
       at = await term.waitFor('2022.09.23 (newest released)', at);
       await term.waitFor('2022.09.07', at);
       term.type(keys.down); // from the bundled chart (the default) to the newest release
@@ -101,9 +106,7 @@ describe('the upgrade menu in a real terminal', () => {
     } finally {
       term.kill();
     }
-    const history = JSON.parse(
-      String((await helm(h3.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
-    );
+    const history = await releaseHistory(h3.path, ns);
     expect(history.at(-1)).toMatchObject({
       revision: 2,
       status: 'deployed',
@@ -112,22 +115,10 @@ describe('the upgrade menu in a real terminal', () => {
   });
 
   it('a version typed at the prompt is checked against the rule, then applied', async () => {
-    const repos = await signedRepos(h3.path);
-    cleanups.push(repos.close);
-    const created = await createNamespace('e2e-upgrade-menu-typed');
-    cleanups.push(created.remove);
-    const ns = created.name;
-    expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
-    const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
-    const term = new Terminal(
-      ['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repos.url('good')],
-      { ...cliEnv(h3, { CI: '' }), ...homes },
-    );
+    const opened = await openChartVersionMenu('e2e-upgrade-menu-typed');
+    const { ns, term } = opened;
+    let { at } = opened;
     try {
-      let at = await term.waitFor('chart version (now 0.1.0)');
-      term.type(keys.down.repeat(5));
-      term.type(' ');
-      term.type(keys.enter);
       at = await term.waitFor('another released version (type it)', at);
       // bundled, 2022.09.23, 2022.09.07, then the typed entry
       term.type(keys.down.repeat(3));
@@ -144,9 +135,7 @@ describe('the upgrade menu in a real terminal', () => {
     } finally {
       term.kill();
     }
-    const history = JSON.parse(
-      String((await helm(h3.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
-    );
+    const history = await releaseHistory(h3.path, ns);
     expect(history.at(-1)).toMatchObject({ revision: 2, chart: 'prefect-server-2022.09.07' });
   });
 });

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
-import { createNamespace, eventually, helm, kubectl, kubectlJson } from './support/cluster.js';
+import { createNamespace, eventually, kubectl, kubectlJson } from './support/cluster.js';
+import { lastRevision, passwordData, releaseValues } from './support/release.js';
 import { keys, Terminal } from './support/terminal.js';
 
 const suffix = randomBytes(3).toString('hex');
@@ -81,15 +82,6 @@ const claimName = 'data-prefect-server-postgresql-0';
 const claim = async (ns: string) => kubectlJson(['get', 'pvc', claimName, '-n', ns]);
 const statefulSet = async (ns: string) =>
   kubectlJson(['get', 'statefulset', 'prefect-server-postgresql', '-n', ns]);
-const passwordData = async (ns: string) =>
-  (await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns])).data;
-const revision = async (helmPath: string, ns: string) => {
-  const history = JSON.parse(
-    String((await helm(helmPath, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
-  );
-  return { number: history.at(-1).revision as number, status: history.at(-1).status as string };
-};
-
 async function installWithVolume(
   h: ReturnType<typeof helms>[0],
   ns: string,
@@ -146,7 +138,7 @@ describe.each(helms())('upgrade --db-size with $label', (h) => {
     expect(grown.exitCode, String(grown.stderr)).toBe(0);
     expect(grown.stdout).toContain(`Claim ${claimName} requests 2Gi`);
     expect(grown.stdout).toMatch(/Upgraded: prefect-server is at revision 2 \(deployed\)/);
-    expect(await revision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
+    expect(await lastRevision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
     expect((await claim(ns)).spec.resources.requests.storage).toBe('2Gi');
     const set = await statefulSet(ns);
     expect(set.metadata.uid).not.toBe(before.statefulSet);
@@ -156,11 +148,7 @@ describe.each(helms())('upgrade --db-size with $label', (h) => {
     const pod = await kubectlJson(['get', 'pod', 'prefect-server-postgresql-0', '-n', ns]);
     expect(pod.metadata.uid).toBe(before.pod);
     expect(pod.metadata.ownerReferences[0].uid).toBe(set.metadata.uid);
-    const values = JSON.parse(
-      String(
-        (await helm(h.path, ['get', 'values', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
-      ),
-    );
+    const values = await releaseValues(h.path, ns);
     expect(values.postgresql.primary.persistence).toEqual({
       enabled: true,
       size: '2Gi',
@@ -172,7 +160,7 @@ describe.each(helms())('upgrade --db-size with $label', (h) => {
     expect(shrink.stderr).toContain(
       `Database volume size 1536Mi is smaller than the volume's current 2Gi (claim ${claimName}): a volume can grow, never shrink.`,
     );
-    expect(await revision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
+    expect(await lastRevision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
     expect((await claim(ns)).spec.resources.requests.storage).toBe('2Gi');
     expect((await statefulSet(ns)).metadata.uid).toBe(set.metadata.uid);
   });
@@ -190,7 +178,7 @@ describe('upgrade --db-size refusals', () => {
     expect(result.stderr).toContain(
       `StorageClass ${fixedClass} of claim ${claimName} does not allow volume expansion (allowVolumeExpansion is not true)`,
     );
-    expect(await revision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
+    expect(await lastRevision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
     expect((await claim(ns)).spec.resources.requests.storage).toBe('1Gi');
     expect((await statefulSet(ns)).metadata.uid).toBe(uid);
     // The API server's own rule agrees: the same patch is forbidden there.
@@ -245,7 +233,7 @@ describe('upgrade --db-size refusals', () => {
       'deleted with --cascade=orphan (its pod keeps running) for the rollback to recreate it',
     );
     expect(finished.stdout).toContain('Rolled back to revision 1');
-    expect(await revision(h3.path, ns)).toEqual({ number: 4, status: 'deployed' });
+    expect(await lastRevision(h3.path, ns)).toEqual({ number: 4, status: 'deployed' });
     expect((await claim(ns)).spec.resources.requests.storage).toBe('2Gi');
     expect(
       (await statefulSet(ns)).spec.volumeClaimTemplates[0].spec.resources.requests.storage,
@@ -307,6 +295,6 @@ describe('upgrade --db-size refusals', () => {
     ]);
     expect(storage.exitCode).toBe(2);
     expect(storage.stderr).toContain('--db-storage-class cannot be changed by upgrade');
-    expect(await revision(h3.path, ns)).toEqual({ number: 1, status: 'deployed' });
+    expect(await lastRevision(h3.path, ns)).toEqual({ number: 1, status: 'deployed' });
   });
 });

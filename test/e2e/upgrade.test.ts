@@ -3,34 +3,20 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { cliEnv, repoRoot, runCli } from './support/cli.js';
 import {
-  createNamespace,
   eventually,
   helm,
   kubeconfig,
   kubectl,
   kubectlJson,
+  namespacesForThisFile,
 } from './support/cluster.js';
+import { lastRevision, passwordData, releaseValues } from './support/release.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(prefix);
-  cleanups.push(ns.remove);
-  return ns.name;
-}
-
-const passwordData = async (ns: string) =>
-  (await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns])).data as Record<
-    string,
-    string
-  >;
+const namespace = namespacesForThisFile();
 
 /** Deployment name -> the pod template hash of its current ReplicaSet. */
 async function templateHashes(ns: string): Promise<Record<string, string>> {
@@ -49,13 +35,6 @@ async function templateHashes(ns: string): Promise<Record<string, string>> {
   }
   return hashes;
 }
-
-const revision = async (helmPath: string, ns: string) => {
-  const history = JSON.parse(
-    String((await helm(helmPath, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
-  );
-  return { number: history.at(-1).revision as number, status: history.at(-1).status as string };
-};
 
 describe.each(helms())('upgrade with $label', (h) => {
   it('enables the agent keeping every other answer, the password and unchanged pods', async () => {
@@ -86,7 +65,7 @@ describe.each(helms())('upgrade with $label', (h) => {
     expect(result.stdout).toContain('+ Role/prefect-server-agent');
     expect(result.stdout).toMatch(/Upgraded: prefect-server is at revision 2 \(deployed\)/);
 
-    expect(await revision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
+    expect(await lastRevision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
     await kubectl([
       'get',
       'deployment/prefect-server-agent',
@@ -99,11 +78,7 @@ describe.each(helms())('upgrade with $label', (h) => {
     for (const [deployment, hash] of Object.entries(before.hashes))
       expect(after[deployment], deployment).toBe(hash);
     // The earlier answers are still there: the Ingress hosts were not asked for again.
-    const values = JSON.parse(
-      String(
-        (await helm(h.path, ['get', 'values', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
-      ),
-    );
+    const values = await releaseValues(h.path, ns);
     expect(values.apollo.ingress.hosts).toEqual(['api.example.com']);
     expect(values.agent.enabled).toBe(true);
   });
@@ -143,11 +118,7 @@ describe('upgrade', () => {
       'key moved for the target chart: postgresql.persistence -> postgresql.primary.persistence',
     );
     expect(await passwordData(ns)).toEqual(password);
-    const values = JSON.parse(
-      String(
-        (await helm(h3.path, ['get', 'values', 'prefect-server', '-n', ns, '-o', 'json'])).stdout,
-      ),
-    );
+    const values = await releaseValues(h3.path, ns);
     expect(values.postgresql).toEqual({
       auth: { username: 'prefect', database: 'prefect' },
       primary: { persistence: { enabled: false }, service: { ports: { postgresql: 5432 } } },
@@ -190,7 +161,7 @@ describe('upgrade', () => {
     expect(result.stdout).toContain('~ Ingress/prefect-server-apollo');
     expect(result.stdout).toContain('~ Deployment/prefect-server-ui');
     expect(result.stdout).toContain('Dry run: nothing was changed.');
-    expect(await revision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
+    expect(await lastRevision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
   });
 
   it('a namespace the user may not read: exit 2 naming the permission, nothing changed', async () => {
@@ -215,7 +186,7 @@ describe('upgrade', () => {
     expect(result.stderr).toContain(`You may not read the releases in namespace ${ns}`);
     expect(result.stderr).toMatch(/forbidden/);
     expect(result.stderr).toContain('--clusterrole=admin');
-    expect(await revision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
+    expect(await lastRevision(h4.path, ns)).toEqual({ number: 1, status: 'deployed' });
   });
 
   it('refuses bad input with exit 2 before anything changes', async () => {
@@ -246,7 +217,7 @@ describe('upgrade', () => {
     const fixed = await runCli(h3, ['upgrade', '-n', ns, '--db-host', 'elsewhere', '--yes']);
     expect(fixed.exitCode).toBe(2);
     expect(fixed.stderr).toContain('--db-host cannot be changed by upgrade');
-    expect(await revision(h3.path, ns)).toEqual({ number: 1, status: 'deployed' });
+    expect(await lastRevision(h3.path, ns)).toEqual({ number: 1, status: 'deployed' });
   });
 
   it.each([h3, h4])('recovers from an upgrade interrupted during --wait ($label)', async (h) => {
@@ -264,7 +235,7 @@ describe('upgrade', () => {
       '5m',
     ]);
     await eventually('the upgrade to be under way', async () => {
-      const r = await revision(h.path, ns);
+      const r = await lastRevision(h.path, ns);
       return r.number === 2 ? r : undefined;
     });
     await new Promise((r) => setTimeout(r, 1500));
@@ -280,7 +251,7 @@ describe('upgrade', () => {
     expect(recovered.exitCode, String(recovered.stderr)).toBe(0);
     expect(recovered.stderr).toMatch(/Release prefect-server is (pending-upgrade|failed)/);
     expect(recovered.stdout).toContain('Rolled back to revision 1');
-    const last = await revision(h.path, ns);
+    const last = await lastRevision(h.path, ns);
     expect(last.status).toBe('deployed');
     expect(last.number).toBe(4);
   });

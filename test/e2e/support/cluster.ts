@@ -2,7 +2,7 @@
 // the test kubeconfig, and one namespace per test file.
 import { randomBytes } from 'node:crypto';
 import { execa, type Options, type Result } from 'execa';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { kubectlPath } from '../../support/tools.js';
 
 export function kubeconfig(): string {
@@ -59,6 +59,19 @@ export async function createNamespace(
     remove: async () => {
       await kubectl(['delete', 'namespace', name, '--wait=false'], { reject: false });
     },
+  };
+}
+
+/** For one test file: `namespace(prefix)` makes a fresh namespace, deleted after all its tests. */
+export function namespacesForThisFile(): (prefix: string) => Promise<string> {
+  const removals: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    await Promise.all(removals.map((remove) => remove()));
+  });
+  return async (prefix) => {
+    const ns = await createNamespace(prefix);
+    removals.push(ns.remove);
+    return ns.name;
   };
 }
 
