@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { execa, type Options, type Result } from 'execa';
 import { afterAll, inject } from 'vitest';
 import { kubectlPath } from '../../support/tools.js';
+import { podReferenceProblems, type ReferenceOptions } from './pod-references.js';
 
 export function kubeconfig(): string {
   return inject('kubeconfig');
@@ -39,9 +40,19 @@ export async function helm(
   });
 }
 
-/** A fresh namespace; the returned function deletes it (without waiting for finalizers). */
+export interface NamespaceOptions extends ReferenceOptions {
+  /** The test breaks references on purpose (e.g. doctor's missing-Secret checks). */
+  brokenReferencesExpected?: boolean;
+}
+
+/**
+ * A fresh namespace; the returned function deletes it (without waiting for finalizers), after
+ * checking that every Secret, key, ConfigMap, ServiceAccount and image its pods name exists,
+ * which kwok never checks (support/pod-references.ts). A problem fails the test that removes it.
+ */
 export async function createNamespace(
   prefix: string,
+  options: NamespaceOptions = {},
 ): Promise<{ name: string; remove: () => Promise<void> }> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`.slice(0, 63);
   await kubectl(['create', 'namespace', name]);
@@ -57,19 +68,34 @@ export async function createNamespace(
   return {
     name,
     remove: async () => {
+      const problems = options.brokenReferencesExpected
+        ? []
+        : await podReferenceProblems(name, options).catch((error: unknown) => [
+            `could not list the namespace's objects: ${String(error)}`,
+          ]);
       await kubectl(['delete', 'namespace', name, '--wait=false'], { reject: false });
+      if (problems.length) {
+        throw new Error(
+          `Pods in namespace ${name} named things that do not exist (kwok runs them anyway):\n  ${problems.join('\n  ')}`,
+        );
+      }
     },
   };
 }
 
 /** For one test file: `namespace(prefix)` makes a fresh namespace, deleted after all its tests. */
-export function namespacesForThisFile(): (prefix: string) => Promise<string> {
+export function namespacesForThisFile(): (
+  prefix: string,
+  options?: NamespaceOptions,
+) => Promise<string> {
   const removals: (() => Promise<void>)[] = [];
   afterAll(async () => {
-    await Promise.all(removals.map((remove) => remove()));
+    const results = await Promise.allSettled(removals.map((remove) => remove()));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    if (failed.length) throw new Error(failed.join('\n'));
   });
-  return async (prefix) => {
-    const ns = await createNamespace(prefix);
+  return async (prefix, options) => {
+    const ns = await createNamespace(prefix, options);
     removals.push(ns.remove);
     return ns.name;
   };
