@@ -10,7 +10,7 @@ import {
 import type { Helm } from '../tools/helm.js';
 import { canI, type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
-import { passwordSecretKey, valuesEraFor } from '../values/values-era.js';
+import { passwordSecretKeys, valuesEraFor } from '../values/values-era.js';
 import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from './check.js';
 
 export interface PreflightContext {
@@ -224,7 +224,10 @@ const databaseSecret: Check<PreflightRun> = {
       return pass('no existing Secret to check');
     }
     const name = plan.database.password.secretName;
-    const key = passwordSecretKey(valuesEraFor(plan.chart));
+    // The key the target chart reads (postgresql-password up to 2022.04.14, postgres-password
+    // from 2022.09.07; either for our chart).
+    const keys = passwordSecretKeys(valuesEraFor(plan.chart));
+    const key = keys[0] as string;
     const found = await api.get<{ data?: Record<string, string> }>(
       `/api/v1/namespaces/${plan.namespace}/secrets/${name}`,
     );
@@ -236,14 +239,17 @@ const databaseSecret: Check<PreflightRun> = {
       );
     }
     const data = found.data ?? {};
-    if (!(key in data)) {
+    const held = keys.find((k) => k in data);
+    if (held === undefined) {
+      const chart =
+        plan.chart.source === 'repo' ? `chart ${plan.chart.version ?? '(latest)'}` : 'the chart';
       return fail(
-        `Secret ${name} has no key ${key} (it has: ${Object.keys(data).join(', ') || 'no keys'})`,
-        `The chart reads the password from the key ${key}; add it to the Secret.`,
+        `Secret ${name} has no key ${keys.join(' or ')} (it has: ${Object.keys(data).join(', ') || 'no keys'})`,
+        `${chart} reads the password from the key ${key}; add it to the Secret.`,
         true,
       );
     }
-    return pass(`Secret ${name} holds ${key}`);
+    return pass(`Secret ${name} holds ${held}`);
   },
 };
 

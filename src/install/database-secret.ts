@@ -2,9 +2,15 @@ import type { InstallPlan } from '../plan/install-plan.js';
 import type { Kubectl } from '../tools/kubectl.js';
 
 /**
+ * The keys of a Secret the CLI creates: the password under both, so the Secret serves every chart
+ * that may read it (`postgresql-password` up to 2022.04.14, `postgres-password` from 2022.09.07,
+ * either for our chart), including the target of a later upgrade across 2022.09.07.
+ */
+export const storedPasswordKeys = ['postgres-password', 'postgresql-password'] as const;
+
+/**
  * Stores a typed external-database password in a Secret of its own, through kubectl's standard
- * input, so the password is in no argv and no file. Both keys are written so the Secret serves
- * charts of either era (postgresql-password before 2022.09.07, postgres-password after).
+ * input, so the password is in no argv and no file.
  */
 export async function storeExternalDatabasePassword(
   plan: InstallPlan,
@@ -25,7 +31,7 @@ export async function storeExternalDatabasePassword(
         'app.kubernetes.io/instance': plan.release,
       },
     },
-    stringData: { 'postgres-password': value.reveal(), 'postgresql-password': value.reveal() },
+    stringData: Object.fromEntries(storedPasswordKeys.map((key) => [key, value.reveal()])),
   });
   await kubectl.apply(manifest, plan.namespace);
   return secretName;

@@ -1,6 +1,6 @@
 import { Helm } from '../tools/helm.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
-import { passwordSecretKey } from '../values/values-era.js';
+import { passwordSecretKeys } from '../values/values-era.js';
 import type { ClusterFacts, NamedClass, WizardContext } from '../wizard/wizard-context.js';
 import { bundledChartDefaults, listRepoVersions } from './chart-source.js';
 
@@ -47,7 +47,7 @@ export async function wizardContextFromCluster(
       const helm = await Helm.create({});
       return listRepoVersions(helm, repoUrl);
     },
-    async checkExistingSecret(context, namespace, name) {
+    async checkExistingSecret(context, namespace, name, era = 'bundled') {
       const k = forContext(context);
       const found = await k.run(
         ['get', 'secret', name, '--namespace', namespace, '--ignore-not-found', '--output', 'json'],
@@ -57,11 +57,11 @@ export async function wizardContextFromCluster(
       );
       if (found.stdout.trim() === '')
         return `Secret ${name} does not exist in namespace ${namespace}.`;
-      const key = passwordSecretKey('2022.09');
+      const keys = passwordSecretKeys(era);
       const data = (JSON.parse(found.stdout) as { data?: Record<string, string> }).data ?? {};
-      return key in data
+      return keys.some((key) => key in data)
         ? undefined
-        : `Secret ${name} has no key ${key} (it has: ${Object.keys(data).join(', ') || 'none'}).`;
+        : `Secret ${name} has no key ${keys.join(' or ')} (it has: ${Object.keys(data).join(', ') || 'none'}).`;
     },
   };
 }

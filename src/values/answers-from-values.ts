@@ -38,7 +38,10 @@ export function answersFromValues(userValues: Values, release: string): InstallA
     answers.dbName = str(at(pg, 'auth', 'database'));
     answers.dbUser = str(at(pg, 'auth', 'username'));
     // A password given as a plain value is stored by the chart in its own Secret.
-    answers.dbExistingSecret = str(at(pg, 'auth', 'existingSecret')) ?? `${release}-postgresql`;
+    answers.dbExistingSecret =
+      str(at(pg, 'existingSecret')) ??
+      str(at(pg, 'auth', 'existingSecret')) ??
+      `${release}-postgresql`;
   } else {
     answers.database = 'bundled';
     const persistence = at(pg, 'primary', 'persistence');

@@ -1,8 +1,9 @@
 // plan -> the override values helm receives. Pure: the same plan always gives the same values,
 // and no password ever lands in them (a password travels only inside a Kubernetes Secret).
+import { InputError } from '../errors.js';
 import type { InstallPlan, JobResources } from '../plan/install-plan.js';
 import { toYaml } from './to-yaml.js';
-import { type ValuesEra, valuesEraFor } from './values-era.js';
+import { firstIngressVersion, readsIngress, type ValuesEra, valuesEraFor } from './values-era.js';
 
 export type Values = Record<string, unknown>;
 
@@ -44,10 +45,13 @@ function databaseValues(plan: InstallPlan, era: ValuesEra): Values {
       servicePort: db.port,
     };
   }
+  // Every released chart (and ours) reads the Secret's name from the top-level key; the 2022.09
+  // releases ignore `auth.existingSecret` and would point the pods at `<release>-postgresql`.
   return {
     useSubChart: false,
     externalHostname: db.host,
-    auth: { username: db.user, database: db.database, existingSecret: secretName },
+    existingSecret: secretName,
+    auth: { username: db.user, database: db.database },
     primary: { service: { ports: { postgresql: db.port } } },
   };
 }
@@ -66,9 +70,19 @@ function ingressValues(
   };
 }
 
-/** The override values for a plan, shaped for the chart (and chart version) the plan installs. */
+/**
+ * The override values for a plan, shaped for the chart (and chart version) the plan installs:
+ * a released version gets only keys that version reads. A plan it cannot carry out is bad input.
+ */
 export function renderValues(plan: InstallPlan): Values {
   const era = valuesEraFor(plan.chart);
+  const ingress = readsIngress(plan.chart);
+  if (plan.exposure.mode === 'ingress' && !ingress && plan.chart.source === 'repo') {
+    throw new InputError(
+      `--expose ingress: chart ${plan.chart.version} has no Ingress (the released charts have one from ${firstIngressVersion} on).`,
+      `Pick --chart-version ${firstIngressVersion} or later, or --expose loadbalancer / port-forward.`,
+    );
+  }
   const values: Values = {};
 
   if (plan.versions.server) values.serverVersionTag = plan.versions.server;
@@ -98,7 +112,7 @@ export function renderValues(plan: InstallPlan): Values {
   if (exposure.mode === 'ingress') {
     apollo.ingress = ingressValues(exposure.apiHost, exposure.tlsSecret, exposure.ingressClass);
     ui.ingress = ingressValues(exposure.uiHost, exposure.tlsSecret, exposure.ingressClass);
-  } else {
+  } else if (ingress) {
     // Written even when off, so an upgrade away from Ingress turns the Ingresses off.
     apollo.ingress = { enabled: false };
     ui.ingress = { enabled: false };

@@ -4,14 +4,23 @@
 import type { Values } from './render-values.js';
 import type { ValuesEra } from './values-era.js';
 
-/** seed-era path -> 2022.09-era path, under `postgresql`. */
+/**
+ * seed-era path (Bitnami postgresql 9.3.4) -> 2022.09-era path (Bitnami 11), under `postgresql`.
+ * `existingSecret` is in neither list: every released chart reads the top-level key.
+ */
 const keyPairs: [string[], string[]][] = [
   [['postgresqlUsername'], ['auth', 'username']],
   [['postgresqlPassword'], ['auth', 'password']],
+  [['postgresqlPostgresPassword'], ['auth', 'postgresPassword']],
   [['postgresqlDatabase'], ['auth', 'database']],
-  [['existingSecret'], ['auth', 'existingSecret']],
   [['servicePort'], ['primary', 'service', 'ports', 'postgresql']],
+  [
+    ['service', 'type'],
+    ['primary', 'service', 'type'],
+  ],
   [['persistence'], ['primary', 'persistence']],
+  [['initdbUser'], ['primary', 'initdb', 'user']],
+  [['initdbScripts'], ['primary', 'initdb', 'scripts']],
 ];
 
 function get(object: Values, path: string[]): unknown {
@@ -55,14 +64,37 @@ export interface Translation {
   moved: string[];
 }
 
+/**
+ * `auth.existingSecret` (a 2022.09 values.yaml key, and what this CLI wrote before) is read by no
+ * released chart's own templates, only by Bitnami 11 for its bundled database: for a released
+ * target it goes to the top-level key (copied, and kept only where Bitnami 11 reads it too).
+ * Our chart reads it as it is.
+ */
+function moveAuthExistingSecret(postgresql: Values, target: ValuesEra, moved: string[]): void {
+  const secret = get(postgresql, ['auth', 'existingSecret']);
+  if (target === 'bundled' || secret === undefined) return;
+  const named = typeof secret === 'string' && secret !== '';
+  const top = postgresql.existingSecret;
+  if (named && (top === undefined || top === null || top === ''))
+    postgresql.existingSecret = secret;
+  // Bitnami 11 reads it for its own Secret; a seed-era chart has no such key at all.
+  const keep = target === '2022.09' && (postgresql.useSubChart !== false || !named);
+  if (!keep) remove(postgresql, ['auth', 'existingSecret']);
+  if (named)
+    moved.push(
+      `postgresql.auth.existingSecret ${keep ? 'copied to' : '->'} postgresql.existingSecret`,
+    );
+}
+
 /** Rewrites `postgresql.*` keys into the target era's style; other keys are untouched. */
 export function translateValues(values: Values, target: ValuesEra): Translation {
   const copy = structuredClone(values);
   const postgresql = copy.postgresql as Values | undefined;
   const moved: string[] = [];
   if (!postgresql || typeof postgresql !== 'object') return { values: copy, moved };
+  moveAuthExistingSecret(postgresql, target, moved);
   for (const [seed, era2022] of keyPairs) {
-    const [from, to] = target === '2022.09' ? [seed, era2022] : [era2022, seed];
+    const [from, to] = target === 'seed' ? [era2022, seed] : [seed, era2022];
     const value = get(postgresql, from);
     if (value === undefined || value === null || value === '') continue;
     if (get(postgresql, to) === undefined) set(postgresql, to, value);

@@ -4,6 +4,7 @@
 import { defaults, type InstallAnswers } from '../plan/install-plan.js';
 import * as rules from '../plan/rules.js';
 import { SecretValue } from '../plan/secret-value.js';
+import { releasedEra } from '../values/values-era.js';
 import { firstLine, type Prompter, refuse } from './prompter.js';
 import type { ClusterFacts, WizardContext } from './wizard-context.js';
 
@@ -159,7 +160,11 @@ function askExistingSecret(p: Prompter, a: InstallAnswers, ctx: WizardContext): 
       const problem = nameRule(name);
       if (problem !== undefined) return problem;
       try {
-        return (await ctx.checkExistingSecret(a.context, namespace, name)) ?? true;
+        const era =
+          (a.chartSource ?? (a.repoUrl !== undefined ? 'repo' : 'bundled')) === 'repo'
+            ? releasedEra(a.chartVersion)
+            : 'bundled';
+        return (await ctx.checkExistingSecret(a.context, namespace, name, era)) ?? true;
       } catch (error) {
         // A rejected validate would escape the prompt as an unhandled rejection.
         return `Could not check Secret "${name}": ${firstLine(error)}`;

@@ -1,5 +1,6 @@
 // What the wizard may know about the cluster and the chart to offer choices and defaults. The
 // install command builds it from kubectl and helm; the wizard itself never runs a tool.
+import type { ValuesEra } from '../values/values-era.js';
 
 export interface NamedClass {
   name: string;
@@ -25,5 +26,7 @@ export interface WizardContext {
     context: string | undefined,
     namespace: string,
     name: string,
+    /** Which chart will read it: the key differs by era (values-era.ts). */
+    era?: ValuesEra,
   ): Promise<string | undefined>;
 }

@@ -44,10 +44,12 @@ describe('plan -> values, every branch', () => {
       dbPort: 6432,
       dbExistingSecret: 'pg-pass',
     };
+    // Every chart reads the Secret's name from the top-level key (the releases ignore auth.*).
     expect(values(answers).postgresql).toEqual({
       useSubChart: false,
       externalHostname: 'pg.internal',
-      auth: { username: 'prefect', database: 'prefect', existingSecret: 'pg-pass' },
+      existingSecret: 'pg-pass',
+      auth: { username: 'prefect', database: 'prefect' },
       primary: { service: { ports: { postgresql: 6432 } } },
     });
     const seed = values({ ...answers, chartSource: 'repo', chartVersion: '2022.04.14' });
@@ -166,7 +168,7 @@ describe('buildPlan refuses contradictions with the flag to fix', () => {
 
 describe('values eras', () => {
   it('picks the key style by chart version', () => {
-    expect(valuesEraFor({ source: 'bundled' })).toBe('2022.09');
+    expect(valuesEraFor({ source: 'bundled' })).toBe('bundled');
     const repo = (version: string | undefined) => ({
       source: 'repo' as const,
       repoUrl: 'x',
@@ -181,6 +183,7 @@ describe('values eras', () => {
     expect(valuesEraFor(repo('2021.04.27'))).toBe('seed');
     expect(passwordSecretKey('seed')).toBe('postgresql-password');
     expect(passwordSecretKey('2022.09')).toBe('postgres-password');
+    expect(valuesEraFor(repo('21.10.21'))).toBe('seed');
     expect(compareVersions('2022.10.1', '2022.09.23')).toBe(1);
     expect(compareVersions('v1.2.3', '1.2.3')).toBe(0);
   });
