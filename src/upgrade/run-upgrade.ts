@@ -18,7 +18,8 @@ import { answersFromValues } from '../values/answers-from-values.js';
 import { diffValues, mergeValues } from '../values/merge-values.js';
 import { renderValues, type Values, valuesToYaml } from '../values/render-values.js';
 import { translateValues } from '../values/translate-era.js';
-import { compareVersions, firstEra2022Version, valuesEraFor } from '../values/values-era.js';
+import { valuesEraFor } from '../values/values-era.js';
+import { planDatabaseMove, secretKeyProblem } from './database-major-move.js';
 import {
   applyVolumeResize,
   type DatabaseVolume,
@@ -345,13 +346,37 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
 
   const chart = chooseChart(chartChoice, flags, currentVersion);
   const targetEra = valuesEraFor(chart);
-  // Said once the target chart is known to exist (after the server-side dry run).
-  const breakingMove =
-    isReleasedChart(currentVersion) &&
-    compareVersions(currentVersion, firstEra2022Version) < 0 &&
-    targetEra === '2022.09'
-      ? `Chart ${currentVersion} -> ${chart.source === 'repo' ? (chart.version ?? 'latest') : 'bundled'} moves the database from PostgreSQL 9 to 11 (chart 2022.09.07). Back up the database first: kubectl exec into it and run pg_dump.`
+  // A bundled database that cannot follow the chart (database-major-move.ts): refused before
+  // anything changes, the repository included.
+  const moveInput = {
+    release: release.name,
+    namespace: release.namespace,
+    currentVersion,
+    target: chart,
+    userValues,
+  };
+  const move = planDatabaseMove(moveInput);
+  if (move.kind === 'refuse') throw new InputError(move.message, move.hint);
+  if (move.kind === 'check-secret') {
+    const found = await kubectl.run(
+      [
+        'get',
+        'secret',
+        move.secret,
+        '--namespace',
+        release.namespace,
+        '--ignore-not-found',
+        '-o',
+        'json',
+      ],
+      { timeoutMs: 15_000 },
+    );
+    const held = found.stdout.trim()
+      ? Object.keys((JSON.parse(found.stdout) as { data?: Record<string, string> }).data ?? {})
       : undefined;
+    const problem = secretKeyProblem(move, moveInput, held);
+    if (problem) throw new InputError(problem.message, problem.hint);
+  }
   const translated = translateValues(userValues, targetEra);
   answers = {
     ...answers,
@@ -450,7 +475,6 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       );
     }
     spinner.succeed('The API server accepted the upgrade');
-    if (breakingMove) out.warn(breakingMove);
     const newManifest = (JSON.parse(dryRun.stdout) as { manifest: string }).manifest;
     const currentManifest = (
       await helm.run(['get', 'manifest', release.name, '--namespace', release.namespace])
