@@ -13,6 +13,7 @@ import { defineValues } from './commands/values.js';
 import { defineVerifyKey } from './commands/verify-key.js';
 import { ExitCode, UserError } from './errors.js';
 import { packageRoot } from './package-root.js';
+import { endQuietlyOnBrokenPipe } from './ui/broken-pipe.js';
 import { installInterruptHandler } from './ui/interrupt.js';
 import { configureOutput } from './ui/output.js';
 import { printError } from './ui/print-error.js';
@@ -81,6 +82,7 @@ Examples:
  * and tests can call it in-process.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  endQuietlyOnBrokenPipe();
   const program = buildProgram();
   installInterruptHandler();
   if (argv.includes('--debug')) await logCommandsAndRequests();

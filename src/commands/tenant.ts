@@ -37,7 +37,15 @@ function apiTarget(flags: TenantFlags) {
 export function defineTenant(program: Command): void {
   const tenant = program
     .command('tenant')
-    .description('create and list Prefect tenants through the API');
+    .description('create and list Prefect tenants through the API')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prefect-server tenant create -n prefect                  # name and slug "default"
+  $ prefect-server tenant create --name "Data team" --slug data-team
+  $ prefect-server tenant list -n prefect --output json`,
+    );
 
   const create = tenant
     .command('create')

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, main } from '../../src/cli.js';
 import { notBuiltYet } from '../../src/commands/not-built-yet.js';
@@ -46,12 +47,16 @@ describe('command tree', () => {
     ]);
   });
 
-  it('ends every command’s help with examples', () => {
+  it('ends every command’s help with examples, groups (tenant) and subcommands alike', () => {
     const program = buildProgram();
-    const leaves = program.commands
-      .filter((c) => !c.name().startsWith('__'))
-      .flatMap((c) => (c.commands.length ? c.commands : [c]));
-    for (const command of leaves) {
+    // Every visible command at every depth: a group's own --help is read too.
+    const all = (command: Command): Command[] =>
+      command.commands.filter((c) => !c.name().startsWith('__')).flatMap((c) => [c, ...all(c)]);
+    const commands = all(program);
+    expect(commands.map((c) => c.name())).toEqual(
+      expect.arrayContaining(['tenant', 'create', 'list', 'completion']),
+    );
+    for (const command of commands) {
       let help = '';
       command.configureOutput({ writeOut: (s) => (help += s) });
       command.outputHelp();
