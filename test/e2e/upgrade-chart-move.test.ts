@@ -1,86 +1,166 @@
-// Moving a release between released chart versions across the 2022.09.07 line (Bitnami PostgreSQL
-// 9 -> 11, and the values keys `postgresql.postgresqlPassword` style -> `postgresql.auth.*`): the
-// move is named with a warning to back up first, the keys are translated for the target chart
-// (here the volume's: postgresql.persistence -> postgresql.primary.persistence),
-// and the database password is neither asked for nor changed. The versions come from a real chart
-// repository on 127.0.0.1 (chart/ packaged by helm at those version numbers).
+// Moving a release installed by hand from a released chart to another released version. The
+// releases are stand-ins of the original chart built from ../shared/original-chart data only
+// (support/original-release.ts: its published values.yaml, contract.json's objects and Secret),
+// served by a real chart repository on 127.0.0.1; never our chart under an old version number.
+// Which values keys each era reads is asserted in test/unit/released-chart-values.test.ts against
+// contract.json and the published values files; here the CLI's decisions meet a real cluster:
+// - 2022.04.14 -> 2022.09.23 with the bundled database is refused before anything changes (the
+//   Secret key move and the PostgreSQL major version), with the back-up command;
+// - an external database moves, once its Secret holds the key the target chart reads.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
-import { chartDir, helmHomes, serve } from './support/chart-repo.js';
+import { helmHomes } from './support/chart-repo.js';
 import { cliEnv, runCli } from './support/cli.js';
-import { namespacesForThisFile } from './support/cluster.js';
-import { passwordData, releaseHistory, releaseValues } from './support/release.js';
+import { kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
+import { installOriginalRelease, serveOriginalCharts } from './support/original-release.js';
+import { releaseHistory, releaseValues } from './support/release.js';
 
 const [h3, h4] = helms() as [ReturnType<typeof helms>[0], ReturnType<typeof helms>[0]];
-const versions = ['2022.04.14', '2022.09.23'];
+const from = '2022.04.14';
+const to = '2022.09.23';
 let repo: { url: string; close: () => Promise<void> };
 let work: string;
 const namespace = namespacesForThisFile();
+// The releases were made by hand with helm 3, as in 2022: helm 4's server-side apply refuses the
+// original 2022.04.14 objects (graphql and towel list PREFECT_SERVER__HASURA__HOST twice).
+// The stand-ins' services follow `<c>.service.type` (LoadBalancer by default, as released); a
+// LoadBalancer never gets an address here, so these releases were installed with ClusterIP.
+const clusterIp = {
+  apollo: { service: { type: 'ClusterIP' } },
+  ui: { service: { type: 'ClusterIP' } },
+};
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'chart-move-'));
-  const homes = helmHomes(join(work, 'packager'));
-  const root = join(work, 'www');
-  for (const version of versions)
-    await execa(h4.path, ['package', chartDir, '--version', version, '--destination', root], {
-      env: homes,
-    });
-  repo = await serve(root);
-  await execa(h4.path, ['repo', 'index', root, '--url', repo.url], { env: homes });
+  repo = await serveOriginalCharts(h4.path, [from, to]);
 });
 afterAll(async () => {
   await repo?.close();
   await rm(work, { recursive: true, force: true });
 });
 
-describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h) => {
-  it('warns to back up, translates the keys, keeps the password', async () => {
-    const ns = await namespace(`e2e-chart-move-${h.label}`);
-    // Each run gets its own helm homes: the repository is added there, not in the user's.
-    const env = cliEnv(h, helmHomes(join(work, `user-${h.label}`)));
-    const installed = await runCli(
-      h,
-      [
-        'install',
-        '--yes',
-        '-n',
-        ns,
-        '--no-tenant',
-        '--chart-source',
-        'repo',
-        '--repo-url',
-        repo.url,
-        '--chart-version',
-        versions[0] as string,
-      ],
-      { env },
-    );
-    expect(installed.exitCode, String(installed.stderr)).toBe(0);
-    const before = await releaseValues(h.path, ns);
-    // Written for the seed-era chart: its key for the volume, no postgresql.primary yet.
-    expect(before.postgresql).toEqual({ useSubChart: true, persistence: { enabled: false } });
-    const password = await passwordData(ns);
+/** Every object in the namespace with its resourceVersion: unchanged means untouched. */
+async function objectVersions(ns: string): Promise<Record<string, string>> {
+  const list = await kubectlJson<{
+    items: { kind: string; metadata: { name: string; resourceVersion: string } }[];
+  }>(['get', 'secrets,configmaps,services,deployments,statefulsets,serviceaccounts', '-n', ns]);
+  return Object.fromEntries(
+    list.items.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]),
+  );
+}
 
-    // helm keeps no record of the repository: without --repo-url the public one is tried. A proxy
-    // that refuses keeps it unreachable even on a machine with internet access; the error names
-    // the flag and nothing changes.
-    const guessed = await runCli(
-      h,
-      ['upgrade', '-n', ns, '--version', versions[1] as string, '--yes'],
-      {
-        env,
-        input: '',
+describe.each([h3, h4])('upgrade of a released chart across 2022.09.07 ($label)', (h) => {
+  it(`${from} -> ${to} with the bundled database: exit 2, nothing changed, what to do`, async () => {
+    const ns = await namespace(`e2e-move-bundled-${h.label}`);
+    const env = cliEnv(h, helmHomes(join(work, `bundled-${h.label}`)));
+    const original = await installOriginalRelease(h3.path, {
+      version: from,
+      namespace: ns,
+      release: 'prefect-server',
+      values: clusterIp,
+    });
+    await original.remove();
+    // The release's own Secret as the 2022.04.14 chart made it (contract.json's dbSecret).
+    const secret = await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns]);
+    expect(Object.keys(secret.data)).toEqual(['postgresql-password']);
+    const objects = await objectVersions(ns);
+    const history = await releaseHistory(h.path, ns);
+    expect(history.map((r) => [r.revision, r.chart])).toEqual([[1, `prefect-server-${from}`]]);
+
+    for (const extra of [[], ['--dry-run']]) {
+      const refused = await runCli(
+        h,
+        ['upgrade', '-n', ns, '--version', to, '--repo-url', repo.url, '--yes', ...extra],
+        { env, input: '' },
+      );
+      expect(refused.exitCode, String(refused.stderr)).toBe(2);
+      const said = String(refused.stderr);
+      expect(said).toContain(
+        `Release prefect-server cannot move from chart ${from} to ${to} with its bundled database`,
+      );
+      expect(said).toContain('PostgreSQL 9 -> 11');
+      expect(said).toContain('prefect-server-postgresql holds postgresql-password');
+      expect(said).toContain(
+        'PASSWORDS ERROR: the secret does not contain the key postgres-password',
+      );
+      expect(said).toContain('cannot open a data directory written by another major version');
+      expect(said).toContain(
+        `kubectl exec -n ${ns} prefect-server-postgresql-0 -- sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" pg_dump`,
+      );
+      expect(said).toContain('not built yet');
+      expect(said).toContain(
+        `prefect-server upgrade -n ${ns} --release prefect-server --version ${to} --move-database`,
+      );
+      expect(said).toContain('Nothing was changed');
+    }
+    expect(await releaseHistory(h.path, ns)).toEqual(history);
+    expect(await objectVersions(ns)).toEqual(objects);
+    expect(
+      (await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns])).data,
+    ).toEqual(secret.data);
+  });
+
+  it(`${from} -> ${to} with an external database: its Secret must hold postgres-password, then it moves`, async () => {
+    // The stand-ins' pods name contract.json's default Secret whatever the values say; with an
+    // external database that Secret is not made, so their references are broken on purpose.
+    const ns = await namespace(`e2e-move-external-${h.label}`, { brokenReferencesExpected: true });
+    const env = cliEnv(h, helmHomes(join(work, `external-${h.label}`)));
+    // The user's own Secret, as the 2022.04.14 manual says: key postgresql-password.
+    const userSecret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'my-pg', namespace: ns },
+      stringData: { 'postgresql-password': 'pw-from-a-file' },
+    };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(userSecret) });
+    const original = await installOriginalRelease(h3.path, {
+      version: from,
+      namespace: ns,
+      release: 'prefect-server',
+      values: {
+        ...clusterIp,
+        postgresql: {
+          useSubChart: false,
+          externalHostname: 'db.example.com',
+          existingSecret: 'my-pg',
+        },
       },
+    });
+    await original.remove();
+    const upgrade = (extra: string[]) =>
+      runCli(h, ['upgrade', '-n', ns, '--version', to, '--yes', ...extra], { env, input: '' });
+
+    const missingKey = await upgrade(['--repo-url', repo.url]);
+    expect(missingKey.exitCode, String(missingKey.stderr)).toBe(2);
+    expect(missingKey.stderr).toContain(
+      `Chart ${to} reads the database password from the key postgres-password of Secret my-pg, which holds only postgresql-password`,
     );
-    expect(guessed.exitCode).not.toBe(0);
-    expect(guessed.stderr).toContain('name it: --repo-url URL. Nothing was changed.');
+    expect(missingKey.stderr).toContain(
+      `kubectl get secret my-pg -n ${ns} -o json | jq '.data["postgres-password"] = .data["postgresql-password"]' | kubectl apply -f -`,
+    );
+    expect(missingKey.stderr).not.toContain('pw-from-a-file');
     expect((await releaseHistory(h.path, ns)).map((r) => r.revision)).toEqual([1]);
 
-    // A version the repository does not have: bad input, before anything changes.
+    // The fix the hint gives, done here without jq: the same key copy inside the cluster.
+    const secret = await kubectlJson(['get', 'secret', 'my-pg', '-n', ns]);
+    const copied = { ...secret.data, 'postgres-password': secret.data['postgresql-password'] };
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({ ...userSecret, stringData: undefined, data: copied }),
+    });
+
+    // helm keeps no record of the repository: without --repo-url the public one is tried. A proxy
+    // that refuses keeps it unreachable even on a machine with internet access.
+    const guessed = await runCli(h, ['upgrade', '-n', ns, '--version', to, '--yes'], {
+      env: { ...env, HTTPS_PROXY: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9' },
+      input: '',
+    });
+    expect(guessed.exitCode).not.toBe(0);
+    expect(guessed.stderr).toContain('name it: --repo-url URL. Nothing was changed.');
+
+    // A version the repository does not have: bad input, naming the versions it has.
     const missing = await runCli(
       h,
       ['upgrade', '-n', ns, '--version', '2099.01.01', '--repo-url', repo.url, '--yes'],
@@ -88,35 +168,23 @@ describe.each([h3, h4])('upgrade across the 2022.09.07 chart line ($label)', (h)
     );
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain(
-      `Chart version 2099.01.01 is not in ${repo.url} (it has: 2022.09.23, 2022.04.14).`,
+      `Chart version 2099.01.01 is not in ${repo.url} (it has: ${to}, ${from}).`,
     );
-    expect(missing.stderr).toContain('Nothing was changed.');
-    // No warning about a move to a chart that does not exist.
-    expect(`${missing.stdout}${missing.stderr}`).not.toContain('PostgreSQL 9 to 11');
+    expect((await releaseHistory(h.path, ns)).map((r) => r.revision)).toEqual([1]);
 
-    const upgraded = await runCli(
-      h,
-      ['upgrade', '-n', ns, '--version', versions[1] as string, '--repo-url', repo.url, '--yes'],
-      { env, input: '' },
-    );
-    expect(upgraded.exitCode, String(upgraded.stderr)).toBe(0);
-    const said = `${upgraded.stdout}\n${upgraded.stderr}`;
-    expect(said).toContain(
-      `Chart ${versions[0]} -> ${versions[1]} moves the database from PostgreSQL 9 to 11 (chart 2022.09.07). Back up the database first`,
-    );
-    expect(said).toContain(
-      'key moved for the target chart: postgresql.persistence -> postgresql.primary.persistence',
-    );
-    expect(said).not.toMatch(/password:/i);
-    expect(await passwordData(ns)).toEqual(password);
+    const moved = await upgrade(['--repo-url', repo.url]);
+    expect(moved.exitCode, String(moved.stderr)).toBe(0);
+    expect(`${moved.stdout}${moved.stderr}`).not.toContain('pw-from-a-file');
     expect((await releaseHistory(h.path, ns)).at(-1)).toMatchObject({
       revision: 2,
       status: 'deployed',
-      chart: `prefect-server-${versions[1]}`,
+      chart: `prefect-server-${to}`,
     });
+    // The top-level key both releases read stays as the user wrote it.
     expect((await releaseValues(h.path, ns)).postgresql).toEqual({
-      useSubChart: true,
-      primary: { persistence: { enabled: false } },
+      useSubChart: false,
+      externalHostname: 'db.example.com',
+      existingSecret: 'my-pg',
     });
   });
 });
