@@ -14,6 +14,7 @@ import type { Output } from '../ui/output.js';
 import { colors } from '../ui/output.js';
 import { renderValues, valuesToYaml } from '../values/render-values.js';
 import { prepareChart } from './chart-source.js';
+import { onlyUnreachable, renderClientSide } from './client-dry-run.js';
 import { storeExternalDatabasePassword } from './database-secret.js';
 import { describePlan, nextSteps } from './describe-plan.js';
 import { PrivateDir } from './private-files.js';
@@ -70,7 +71,9 @@ export async function runInstall(
   });
   const unfinished = unfinishedInstall(await records.catch(() => []));
   const failures = outcomes.filter((o) => o.status === 'fail');
-  if (failures.length > 0) {
+  // --dry-run without a cluster still renders the chart, on this machine (client-dry-run.ts).
+  const unreachable = options.dryRun ? onlyUnreachable(outcomes) : undefined;
+  if (failures.length > 0 && !unreachable) {
     spinner.fail('Preflight found problems; nothing was created.');
     out.checks(outcomes.filter((o) => o.status !== 'pass'));
     const badInput = failures.every((f) => f.badInput);
@@ -82,9 +85,16 @@ export async function runInstall(
       },
     );
   }
-  spinner.succeed(`Preflight passed (${outcomes.length} checks)`);
-  for (const warning of outcomes.filter((o) => o.status === 'warn'))
-    out.warn(`${warning.title}: ${warning.message}`);
+  if (unreachable) {
+    spinner.stop();
+    out.line(
+      `${colors.yellow('!')} The cluster was not reached (${unreachable.message}): this dry run renders the chart on this machine with helm template, without the cluster checks and without server-side validation.`,
+    );
+  } else {
+    spinner.succeed(`Preflight passed (${outcomes.length} checks)`);
+    for (const warning of outcomes.filter((o) => o.status === 'warn'))
+      out.warn(`${warning.title}: ${warning.message}`);
+  }
 
   out.heading('Plan');
   for (const line of describePlan(plan)) out.line(`  ${line}`);
@@ -127,6 +137,25 @@ export async function runInstall(
         out.line(
           `  (before it, Secret ${plan.database.password.secretName} would be created with the password)`,
         );
+      }
+      if (unreachable) {
+        const render = await out.spinner(
+          'Rendering the chart on this machine (helm template, same chart and values)',
+        );
+        const objects = await renderClientSide(helm, request, [
+          ...extraArgs,
+          ...plan.extra.set.flatMap((s) => ['--set', s]),
+        ]).catch((error: unknown) => {
+          render.fail('helm template refused the chart or the values');
+          throw error;
+        });
+        render.succeed(`helm template rendered ${objects.length} objects:`);
+        for (const object of objects) out.line(`  ${object}`);
+        out.line(
+          `${colors.yellow('!')} The cluster was not reached, so server-side validation was skipped: the API server did not check these objects, and the cluster checks (namespace, permissions, release name, StorageClass, IngressClass, Secrets) did not run. Run the dry run again with the cluster reachable for both.`,
+        );
+        out.line(colors.dim('Dry run: nothing was changed.'));
+        return;
       }
       const check = await out.spinner(
         'Asking the API server to validate every object (server-side dry run)',

@@ -88,6 +88,19 @@ export class Helm {
     return args;
   }
 
+  /**
+   * `helm template` of the same chart, version, values and signature check as applyArgs: the
+   * client-side render of an install when no cluster answers. The flags that only mean something
+   * to a cluster (--wait, --timeout, --atomic, --create-namespace, --dry-run) are left out.
+   */
+  templateArgs(request: HelmApplyRequest): string[] {
+    const args = ['template', request.release, request.chart, '--namespace', request.namespace];
+    if (request.version) args.push('--version', request.version);
+    for (const file of request.valuesFiles) args.push('--values', file);
+    if (request.verify) args.push('--verify', '--keyring', request.verify.keyring);
+    return args;
+  }
+
   async list(namespace: string | undefined): Promise<HelmRelease[]> {
     // Every state that matters (helm 4 dropped --all; these flags mean the same in both).
     const args = [

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, UserError } from '../errors.js';
 import type { Helm, HelmRelease } from '../tools/helm.js';
 import { ToolError } from '../tools/run-tool.js';
 
@@ -18,6 +18,22 @@ async function listReleases(helm: Helm, namespace: string | undefined): Promise<
       throw new InputError(
         `You may not read the releases in ${where} (helm keeps them in Secrets there): ${reason}`,
         `Choose a namespace you manage with --namespace, or ask a cluster admin for the "admin" role there: kubectl create rolebinding prefect-admin --clusterrole=admin --user=YOU -n ${namespace ?? 'NAMESPACE'}`,
+      );
+    }
+    // No cluster: even --dry-run cannot go on, because the release (its values, its history) is
+    // what upgrade changes, and it lives in the cluster. Said plainly, not as helm's raw error.
+    if (error instanceof ToolError && /Kubernetes cluster unreachable/i.test(error.stderr)) {
+      const reason =
+        error.stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^Error: (Kubernetes cluster unreachable: )?/i, '') ?? '';
+      throw new UserError(
+        `The cluster was not reached (${reason}). upgrade reads the release's values and history from the cluster, so it cannot go on without it, not even with --dry-run. Nothing was changed.`,
+        {
+          hint: 'Check the cluster and your kubeconfig: kubectl cluster-info   (another context: --context NAME). To see what an install would render without a cluster: prefect-server install --dry-run ...',
+        },
       );
     }
     throw error;
