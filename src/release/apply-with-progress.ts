@@ -29,11 +29,19 @@ export interface ReleaseTarget {
 }
 
 /**
- * How long to wait for the workloads ourselves: only with LoadBalancer exposure, where helm runs
- * without --wait (see ReleaseTarget.waitForWorkloadsMs); otherwise helm's --wait does it.
+ * How long to wait for the workloads ourselves: only when a LoadBalancer Service is applied (our
+ * LoadBalancer exposure, or `loadBalancers`: the Services of that type in the manifest, e.g. a
+ * released chart's defaults), where helm runs without --wait (see
+ * ReleaseTarget.waitForWorkloadsMs); otherwise helm's --wait does it.
  */
-export function ownWaitMs(exposure: string, timeout: string): number | undefined {
-  return exposure === 'loadbalancer' ? parseDuration('--timeout')(timeout) : undefined;
+export function ownWaitMs(
+  exposure: string,
+  timeout: string,
+  loadBalancers: readonly string[] = [],
+): number | undefined {
+  return exposure === 'loadbalancer' || loadBalancers.length > 0
+    ? parseDuration('--timeout')(timeout)
+    : undefined;
 }
 
 /**

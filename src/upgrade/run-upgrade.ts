@@ -9,7 +9,9 @@ import { PrivateDir } from '../install/private-files.js';
 import { canPrompt } from '../install/run-install.js';
 import { buildPlan, flagOf, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
 import { quantity } from '../plan/rules.js';
+import { loadBalancerServices } from '../release/address-wait.js';
 import { applyWithProgress, ownWaitMs } from '../release/apply-with-progress.js';
+import { effectiveValues } from '../release/effective-values.js';
 import { Helm, type HelmHistoryEntry, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
@@ -300,7 +302,12 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
 
   const currentVersion = chartVersionOf(release);
   const userValues = (await helm.userValues(release.name, release.namespace)) as Values;
-  const previous = answersFromValues(userValues, release.name);
+  // A released chart's own defaults count (its apollo and ui are LoadBalancer unless told
+  // otherwise); our chart's defaults are the ones answersFromValues assumes already.
+  const previous = answersFromValues(
+    isReleasedChart(currentVersion) ? await effectiveValues(helm, release) : userValues,
+    release.name,
+  );
   const current = chooseChart(flags, flags, currentVersion);
   let answers: InstallAnswers = {
     ...previous,
@@ -476,6 +483,9 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
     }
     spinner.succeed('The API server accepted the upgrade');
     const newManifest = (JSON.parse(dryRun.stdout) as { manifest: string }).manifest;
+    // helm --wait would wait for these to get an address, which may never come: we wait instead.
+    const loadBalancers = loadBalancerServices(newManifest);
+    const applyArgs = loadBalancers.length > 0 ? args.filter((a) => a !== '--wait') : args;
     const currentManifest = (
       await helm.run(['get', 'manifest', release.name, '--namespace', release.namespace])
     ).stdout;
@@ -504,7 +514,9 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
 
     if (flags.dryRun) {
       out.heading('helm command');
-      out.line(`  helm ${args.map((a) => (a === valuesFile ? '<merged values>' : a)).join(' ')}`);
+      out.line(
+        `  helm ${applyArgs.map((a) => (a === valuesFile ? '<merged values>' : a)).join(' ')}`,
+      );
       out.line(colors.dim('Dry run: nothing was changed.'));
       return;
     }
@@ -536,12 +548,12 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       await applyWithProgress(
         helm,
         kubectl,
-        args,
+        applyArgs,
         {
           namespace: release.namespace,
           release: release.name,
           verb: 'upgrade',
-          waitForWorkloadsMs: ownWaitMs(plan.exposure.mode, flags.timeout),
+          waitForWorkloadsMs: ownWaitMs(plan.exposure.mode, flags.timeout, loadBalancers),
         },
         out,
       );
