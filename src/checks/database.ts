@@ -113,7 +113,10 @@ export function databaseTargetOf(
     second === undefined || (second === namespace && (third === undefined || third === 'svc'));
   const service =
     inNamespace && services.some((s) => s.metadata.name === first) ? first : undefined;
-  const pod = pods.find((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'postgresql');
+  // Ours is labelled component=postgresql; the released charts' Bitnami pods name=postgresql.
+  const pod =
+    pods.find((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'postgresql') ??
+    pods.find((p) => p.metadata.labels?.['app.kubernetes.io/name'] === 'postgresql');
   return {
     user: decodeURIComponent(parsed.username),
     host,
@@ -310,7 +313,7 @@ export function judgeLoginError(
       return warn(
         `cannot run: cannot reach the database ${where.via}: ${text}`,
         t?.service
-          ? `Is the database pod running? kubectl get pods -n ${namespace} -l app.kubernetes.io/component=postgresql`
+          ? `Is the database pod running? kubectl get pods -n ${namespace} ${t.pod ?? '-l app.kubernetes.io/component=postgresql'}`
           : 'Reach it from here with --database-url postgresql://USER@HOST:PORT/DATABASE (password from PGPASSWORD or the Secret).',
       );
   }

@@ -52,12 +52,16 @@ Examples:
   $ prefect-server connect -n prefect --external`,
     )
     .action(async (flags: ConnectFlags, self: Command) => {
-      const { runConnect } = await import('../connect/run-connect.js');
+      const [{ runConnect }, { onlyReleaseIn }] = await Promise.all([
+        import('../connect/run-connect.js'),
+        import('../release/default-release.js'),
+      ]);
+      const namespace = flags.namespace ?? defaults.namespace;
       await runConnect(
         {
           ref: {
-            namespace: flags.namespace ?? defaults.namespace,
-            release: flags.release ?? defaults.release,
+            namespace,
+            release: flags.release ?? (await onlyReleaseIn(flags, namespace)) ?? defaults.release,
             context: flags.context,
             kubeconfig: flags.kubeconfig,
           },

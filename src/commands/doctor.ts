@@ -70,7 +70,15 @@ Examples:
         import('../checks/database.js'),
       ]);
       const namespace = flags.namespace ?? defaults.namespace;
-      const release = flags.release ?? defaults.release;
+      const release =
+        flags.release ??
+        (flags.pre
+          ? undefined
+          : await (await import('../release/default-release.js')).onlyReleaseIn(
+              flags,
+              namespace,
+            )) ??
+        defaults.release;
       for (const [flag, value, rule] of [
         ['--namespace', namespace, rules.namespaceName],
         ['--release', release, rules.releaseName],

@@ -41,8 +41,13 @@ Examples:
         release: flags.release,
         namespace: flags.namespace,
       });
+      const { isReleasedChart, chartVersionOf } = await import('../upgrade/released-chart.js');
+      const { effectiveValues } = await import('../release/effective-values.js');
       const [values, history] = await Promise.all([
-        helm.userValues(release.name, release.namespace),
+        // A released chart's own defaults count (e.g. its database volume setting).
+        isReleasedChart(chartVersionOf(release))
+          ? effectiveValues(helm, release)
+          : helm.userValues(release.name, release.namespace),
         helm.history(release.name, release.namespace),
       ]);
       const status = await readReleaseStatus(

@@ -1,15 +1,26 @@
 // status: one screen about a release, from a handful of list calls: helm's record, the
 // workloads, the Services and Ingresses, and the release's own values.
 import { instanceSelector } from '../install/workload-status.js';
+import { bundledDatabase } from '../release/bundled-database.js';
 import type { HelmRelease } from '../tools/helm.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import { chartVersionOf } from '../upgrade/released-chart.js';
 import { answersFromValues } from '../values/answers-from-values.js';
 import type { Values } from '../values/render-values.js';
 
 interface Workload {
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
-  spec: { replicas?: number };
+  spec: {
+    replicas?: number;
+    template?: {
+      spec?: {
+        containers?: {
+          env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+        }[];
+      };
+    };
+  };
   status?: { readyReplicas?: number };
 }
 
@@ -37,7 +48,15 @@ export interface ReleaseStatus {
   components: { component: string; kind: string; ready: number; desired: number }[];
   exposure: { component: 'apollo' | 'ui'; type: string; url: string | undefined; note: string }[];
   database:
-    | { mode: 'bundled'; persistence: boolean; size: string | undefined }
+    | {
+        mode: 'bundled';
+        persistence: boolean;
+        size: string | undefined;
+        /** The database StatefulSet found (Bitnami's `R-postgresql` for a released chart). */
+        statefulSet?: { name: string; ready: number; desired: number } | undefined;
+        /** Where the server's pods read the password, and whether that key is there. */
+        secret?: { name: string; key: string; found: boolean } | undefined;
+      }
     | { mode: 'external'; host: string | undefined; port: number | undefined };
   agent: boolean;
   /** Tenants the API reports, or undefined when it did not answer within a few seconds. */
@@ -106,6 +125,16 @@ export async function readReleaseStatus(
     kubectl.json<KubeList<Ingress>>(['get', 'ingresses', ...selector]),
   ]);
   const answers = answersFromValues(userValues, release.name);
+  // A released chart's database is Bitnami's StatefulSet (no component label of ours).
+  const bitnami = bundledDatabase(release.name, chartVersionOf(release));
+  const isDatabase = (w: Workload) =>
+    w.kind === 'StatefulSet' &&
+    (bitnami ? w.metadata.name === bitnami.statefulSet : component(w) === 'postgresql');
+  const database = workloads.items.find(isDatabase);
+  const secret =
+    answers.database === 'external'
+      ? undefined
+      : await passwordSecret(kubectl, release, workloads.items);
   return {
     release: {
       name: release.name,
@@ -118,7 +147,7 @@ export async function readReleaseStatus(
     },
     components: workloads.items
       .map((w) => ({
-        component: component(w),
+        component: isDatabase(w) ? 'postgresql' : component(w),
         kind: w.kind,
         ready: w.status?.readyReplicas ?? 0,
         desired: w.spec.replicas ?? 1,
@@ -131,10 +160,44 @@ export async function readReleaseStatus(
     database:
       answers.database === 'external'
         ? { mode: 'external', host: answers.dbHost, port: answers.dbPort }
-        : { mode: 'bundled', persistence: answers.dbPersistence ?? false, size: answers.dbSize },
+        : {
+            mode: 'bundled',
+            persistence: answers.dbPersistence ?? false,
+            size: answers.dbSize,
+            statefulSet: database && {
+              name: database.metadata.name,
+              ready: database.status?.readyReplicas ?? 0,
+              desired: database.spec.replicas ?? 1,
+            },
+            secret,
+          },
     agent: answers.agent ?? false,
     tenants: await countTenants(kubectl, release),
   };
+}
+
+/** The Secret and key hasura reads PGPASSWORD from (what the pods use), and whether it holds it. */
+async function passwordSecret(
+  kubectl: Kubectl,
+  release: HelmRelease,
+  workloads: Workload[],
+): Promise<{ name: string; key: string; found: boolean } | undefined> {
+  const hasura = workloads.find((w) => w.kind === 'Deployment' && component(w) === 'hasura');
+  const ref = hasura?.spec.template?.spec?.containers
+    ?.flatMap((c) => c.env ?? [])
+    .find((e) => e.name === 'PGPASSWORD')?.valueFrom?.secretKeyRef;
+  if (!ref) return undefined;
+  const data = await kubectl
+    .json<{ data?: Record<string, string> }>([
+      'get',
+      'secret',
+      ref.name,
+      '--namespace',
+      release.namespace,
+    ])
+    .then((s) => s.data ?? {})
+    .catch(() => ({}) as Record<string, string>);
+  return { name: ref.name, key: ref.key, found: Boolean(data[ref.key]) };
 }
 
 /** Asks apollo through a short-lived port-forward; a few seconds at most, never an error. */
@@ -167,9 +230,23 @@ export function describeStatus(status: ReleaseStatus): string[] {
       (e) =>
         `  ${e.component === 'apollo' ? 'API' : 'UI '}  ${e.type.padEnd(12)} ${e.url ?? '-'}  (${e.note})`,
     ),
-    `database  ${status.database.mode === 'bundled' ? `bundled PostgreSQL, ${status.database.persistence ? `persistent volume ${status.database.size ?? ''}`.trim() : 'no volume'}` : `external ${status.database.host ?? '?'}:${status.database.port ?? 5432}`}`,
+    `database  ${status.database.mode === 'bundled' ? `bundled PostgreSQL, ${status.database.persistence ? `persistent volume ${status.database.size ?? ''}`.trim() : 'no volume'}${describeBundled(status.database)}` : `external ${status.database.host ?? '?'}:${status.database.port ?? 5432}`}`,
     `agent     ${status.agent ? 'on' : 'off'}`,
     `tenants   ${status.tenants ?? `unknown: the API did not answer (prefect-server doctor -n ${status.release.namespace} says why)`}`,
   ];
   return lines;
+}
+
+function describeBundled(db: Extract<ReleaseStatus['database'], { mode: 'bundled' }>): string {
+  const parts = [
+    db.statefulSet
+      ? `StatefulSet ${db.statefulSet.name} ${db.statefulSet.ready}/${db.statefulSet.desired} ready`
+      : 'no database StatefulSet found',
+    ...(db.secret
+      ? [
+          `password in Secret ${db.secret.name} key ${db.secret.key}${db.secret.found ? '' : ' (MISSING: prefect-server doctor says how to fix it)'}`,
+        ]
+      : []),
+  ];
+  return `; ${parts.join(', ')}`;
 }

@@ -68,7 +68,12 @@ describe('status', () => {
         note: 'Ingress prefect-server-ui',
       },
     ]);
-    expect(json.database).toEqual({ mode: 'bundled', persistence: false });
+    expect(json.database).toEqual({
+      mode: 'bundled',
+      persistence: false,
+      statefulSet: { name: 'prefect-server-postgresql', ready: 1, desired: 1 },
+      secret: { name: 'prefect-server-postgresql', key: expect.any(String), found: true },
+    });
     expect(json.tenants).toBe(1);
   });
 });

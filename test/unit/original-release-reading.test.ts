@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { databaseTargetOf } from '../../src/checks/database.js';
+import type { Workload } from '../../src/doctor/cluster-state.js';
 import { loadBalancerServices } from '../../src/release/address-wait.js';
 import { bundledDatabase, matchesSelector } from '../../src/release/bundled-database.js';
 import { answersFromValues } from '../../src/values/answers-from-values.js';
@@ -79,5 +81,44 @@ describe("Bitnami's database names per released version", () => {
   it('a two-digit year (21.07.06) is a 2021 release; our SemVer chart has none', () => {
     expect(bundledDatabase('r', '21.07.06')?.passwordKey).toBe('postgresql-password');
     expect(bundledDatabase('r', '0.1.0')).toBeUndefined();
+  });
+});
+
+describe("doctor's database target of a released chart's release", () => {
+  it.each(renders)('%s: the Bitnami Service, pod and the Secret key hasura reads', (_v, render) => {
+    const host = `${render.database.name}.${release}`;
+    const container = render.components.hasura.containers[0];
+    const env = container.env.map((e: Json) =>
+      e.valueFrom
+        ? {
+            name: e.name,
+            valueFrom: {
+              secretKeyRef: {
+                name: e.valueFrom.secretKeyRef.split('/')[0],
+                key: e.valueFrom.secretKeyRef.split('/')[1],
+              },
+            },
+          }
+        : { name: e.name, value: String(e.value).replaceAll('<POSTGRES_HOST>', host) },
+    );
+    const hasura = {
+      kind: 'Deployment',
+      metadata: {
+        name: render.components.hasura.name,
+        labels: { 'app.kubernetes.io/component': 'hasura' },
+      },
+      spec: { template: { spec: { containers: [{ name: 'hasura', env }] } } },
+    } as unknown as Workload;
+    const services = Object.keys(render.services).map((name) => ({ metadata: { name } }));
+    // The pod of Bitnami's StatefulSet carries its selector labels.
+    const pods = [
+      { metadata: { name: `${render.database.name}-0`, labels: render.database.selector } },
+    ];
+    const target = databaseTargetOf([hasura], services, pods, release);
+    expect(target?.service).toBe(render.database.name);
+    expect(target?.pod).toBe(`${render.database.name}-0`);
+    expect(`${target?.secret?.name}/${target?.secret?.key}`).toBe(
+      `${render.dbSecret.name}/${bundledDatabase(release, _v)?.passwordKey}`,
+    );
   });
 });

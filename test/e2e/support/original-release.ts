@@ -17,7 +17,7 @@
 // password: random, kept across upgrades with `lookup` as Bitnami's own charts keep theirs).
 //
 // API: `installOriginalRelease(helmPath, { version, namespace, release, values })` installs it with
-// plain helm (no --wait, as the manual does); `serveOriginalCharts(helmPath, versions)` packages
+// plain helm (no --wait, as the manual does; client-side apply, see below); `serveOriginalCharts(helmPath, versions)` packages
 // the stand-ins into a chart repository on 127.0.0.1 (what `prefect-server upgrade --repo-url`
 // fetches the release's chart version from); `originalChartDir(version)` only writes the chart.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
+import { helmMajorVersion } from '../../support/tools.js';
 import { helmHomes, serve } from './chart-repo.js';
 import { helm } from './cluster.js';
 
@@ -410,6 +411,11 @@ export async function installOriginalRelease(
   const work = await originalChartDir(options.version);
   const chartDir = join(work, 'prefect-server');
   const args = ['install', options.release, chartDir, '-n', options.namespace];
+  // The original rendered some env names twice (PREFECT_SERVER__HASURA__HOST on towel and apollo,
+  // contract.json), which server-side apply refuses: helm 4's default install fails on the real
+  // chart. A release installed by hand was therefore applied client-side (helm 3, or helm 4 with
+  // --server-side=false), and so is this one.
+  if (helmMajorVersion(helmPath) >= 4) args.push('--server-side=false');
   if (options.values) {
     const file = join(work, 'user-values.yaml');
     await writeFile(file, stringify(options.values));
