@@ -13,6 +13,7 @@ import type { InstallPlan } from '../plan/install-plan.js';
 import {
   classifyVerificationError,
   helmErrorLine,
+  mentionsSignature,
   type VerificationContext,
   verificationRefusal,
 } from '../signing/diagnosis.js';
@@ -177,6 +178,12 @@ export interface PreparedChart {
   verify: { keyring: string } | undefined;
   /** Arguments after the chart (`--repo URL` when the repository was not added). */
   extraArgs: string[];
+  /**
+   * With --verify: what helm printed when its own `install|upgrade|template --verify` failed,
+   * turned into the refusal naming the cause (undefined when the failure is not about the
+   * signature). helm checks again after our check passed; see signing/diagnosis.ts.
+   */
+  explainVerifyFailure?: (stderr: string) => UserError | undefined;
 }
 
 export interface PrepareOptions {
@@ -187,6 +194,8 @@ export interface PrepareOptions {
   out: Output;
   env?: NodeJS.ProcessEnv;
   now?: Date;
+  /** What the chart is for: says "Nothing was installed" or "Nothing was changed". */
+  verb?: 'install' | 'upgrade';
 }
 
 type RepoChart = Extract<InstallPlan['chart'], { source: 'repo' }>;
@@ -279,21 +288,25 @@ export async function prepareChart(
   const args = ['pull', ref, ...extraArgs];
   if (chart.version) args.push('--version', chart.version);
   args.push('--verify', '--keyring', keyring.keyring, '--destination', pullDir);
+  const verb = options.verb ?? 'install';
+  const context = (stage: VerificationContext['stage']): VerificationContext => ({
+    chart: described,
+    ...keyring,
+    helmVersion: helm.version,
+    now: options.now ?? new Date(),
+    verb,
+    stage,
+  });
   const pulled = await helm.run(args, { allowFailure: true, timeoutMs: 180_000 });
   if (pulled.exitCode !== 0) {
     const cause = classifyVerificationError(pulled.stderr);
     check.fail('The chart signature check failed');
-    if (cause === 'other') {
+    if (cause === 'other' && !mentionsSignature(pulled.stderr)) {
       throw new UserError(`helm could not fetch ${described}: ${helmErrorLine(pulled.stderr)}`, {
         hint: 'Check --chart-version against the versions the repository lists (`helm search repo --versions`).',
       });
     }
-    throw verificationRefusal(cause, pulled.stderr, {
-      chart: described,
-      ...keyring,
-      helmVersion: helm.version,
-      now: options.now ?? new Date(),
-    });
+    throw verificationRefusal(cause, pulled.stderr, context('check'));
   }
   const archive = (await readdir(pullDir)).find((f) => versionOfArchive(f) !== undefined);
   const version = chart.version ?? (archive ? versionOfArchive(archive) : undefined);
@@ -301,5 +314,16 @@ export async function prepareChart(
   check.succeed(
     `Signature verified: ${chartName} ${version ?? ''} signed by ${by.signer ?? 'a key in the keyring'}${by.fingerprint ? ` (key ${by.fingerprint})` : ''}`,
   );
-  return { chart: ref, version, verify: { keyring: keyring.keyring }, extraArgs };
+  const explainVerifyFailure = (stderr: string): UserError | undefined => {
+    const cause = classifyVerificationError(stderr);
+    if (cause === 'other' && !mentionsSignature(stderr)) return undefined;
+    return verificationRefusal(cause, stderr, context('helm'));
+  };
+  return {
+    chart: ref,
+    version,
+    verify: { keyring: keyring.keyring },
+    extraArgs,
+    explainVerifyFailure,
+  };
 }

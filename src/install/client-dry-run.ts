@@ -59,10 +59,14 @@ export async function renderClientSide(
   helm: Helm,
   request: HelmApplyRequest,
   extraArgs: readonly string[],
+  explainVerifyFailure?: (stderr: string) => UserError | undefined,
 ): Promise<string[]> {
   const args = [...helm.templateArgs(request), ...extraArgs];
   const rendered = await helm.run(args, { allowFailure: true, timeoutMs: 120_000 });
   if (rendered.exitCode !== 0) {
+    // With --verify, helm template checks the signature again (see signing/diagnosis.ts).
+    const refused = explainVerifyFailure?.(rendered.stderr);
+    if (refused) throw refused;
     throw new UserError(`helm could not render the chart: ${helmErrorText(rendered.stderr)}`, {
       exitCode: templateFailureIsBadInput(rendered.stderr) ? ExitCode.badInput : ExitCode.failure,
       hint: 'Nothing was changed. Fix the value it names (see `prefect-server install --help`).',

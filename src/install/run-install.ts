@@ -9,6 +9,7 @@ import { releaseRecords, unfinishedInstall } from '../release/release-records.js
 import { Helm } from '../tools/helm.js';
 import { type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { ToolError } from '../tools/run-tool.js';
 import { setInterruptNotice } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
 import { colors } from '../ui/output.js';
@@ -103,11 +104,15 @@ export async function runInstall(
   try {
     const valuesFile = await dir.write('values.yaml', valuesYaml);
     // Before anything in the cluster changes: a released chart's repository and signature.
-    const { chart, version, verify, extraArgs } = await prepareChart(helm, plan.chart, {
-      workDir: dir.path,
-      dryRun: options.dryRun,
-      out,
-    });
+    const { chart, version, verify, extraArgs, explainVerifyFailure } = await prepareChart(
+      helm,
+      plan.chart,
+      {
+        workDir: dir.path,
+        dryRun: options.dryRun,
+        out,
+      },
+    );
     const request = {
       release: plan.release,
       namespace: plan.namespace,
@@ -142,10 +147,12 @@ export async function runInstall(
         const render = await out.spinner(
           'Rendering the chart on this machine (helm template, same chart and values)',
         );
-        const objects = await renderClientSide(helm, request, [
-          ...extraArgs,
-          ...plan.extra.set.flatMap((s) => ['--set', s]),
-        ]).catch((error: unknown) => {
+        const objects = await renderClientSide(
+          helm,
+          request,
+          [...extraArgs, ...plan.extra.set.flatMap((s) => ['--set', s])],
+          explainVerifyFailure,
+        ).catch((error: unknown) => {
           render.fail('helm template refused the chart or the values');
           throw error;
         });
@@ -166,7 +173,11 @@ export async function runInstall(
           'Skipped the server-side dry run: the namespace does not exist yet (it would be created).',
         );
       } else {
-        await helm.run(dryRunArgs, { timeoutMs: 120_000 });
+        const dryRun = await helm.run(dryRunArgs, { allowFailure: true, timeoutMs: 120_000 });
+        if (dryRun.exitCode !== 0) {
+          check.fail('helm refused the dry run');
+          throw explainVerifyFailure?.(dryRun.stderr) ?? new ToolError('helm', dryRunArgs, dryRun);
+        }
         check.succeed('The API server accepted every object.');
       }
       out.line(colors.dim('Dry run: nothing was changed.'));
@@ -226,6 +237,7 @@ export async function runInstall(
         namespace: plan.namespace,
         release: plan.release,
         verb: 'install',
+        explainFailure: explainVerifyFailure,
         waitForWorkloadsMs: ownWaitMs(plan.exposure.mode, options.timeout),
       },
       out,

@@ -26,6 +26,11 @@ export interface ReleaseTarget {
    * workloads are waited for here, for at most this long.
    */
   waitForWorkloadsMs?: number;
+  /**
+   * With --verify: helm's own signature check can still refuse after the CLI's passed (see
+   * signing/diagnosis.ts); this turns helm's stderr into the refusal that names the cause.
+   */
+  explainFailure?: ((stderr: string) => UserError | undefined) | undefined;
 }
 
 /**
@@ -136,6 +141,10 @@ async function reportFailure(
   interrupted: boolean,
   error: unknown,
 ): Promise<never> {
+  // A refused signature: helm checks it before it creates anything, so there are no pods to show.
+  const refused =
+    !interrupted && error instanceof ToolError ? target.explainFailure?.(error.stderr) : undefined;
+  if (refused) throw refused;
   const history = await helm.history(target.release, target.namespace).catch(() => []);
   const state = history.at(-1)?.status ?? 'not created';
   const problems = await fetchPods(kubeApiFor(kubectl), target.namespace, target.release).then(

@@ -417,10 +417,12 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
       version,
       verify,
       extraArgs,
+      explainVerifyFailure,
     } = await prepareChart(helm, plan.chart, {
       workDir: dir.path,
       dryRun: flags.dryRun ?? false,
       out,
+      verb: 'upgrade',
     }).catch((error: unknown) => {
       // helm does not record which repository a release came from; without --repo-url the
       // public one is assumed, which a mirror or an offline cluster does not have.
@@ -458,6 +460,9 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
     );
     if (dryRun.exitCode !== 0) {
       spinner.fail('The upgrade was refused before anything changed');
+      // helm's own signature check (after ours passed): its cause, not the generic refusal.
+      const refused = explainVerifyFailure?.(dryRun.stderr);
+      if (refused) throw refused;
       const reason = dryRun.stderr
         .trim()
         .split('\n')
@@ -553,6 +558,7 @@ export async function runUpgrade(flags: UpgradeFlags, out: Output): Promise<void
           namespace: release.namespace,
           release: release.name,
           verb: 'upgrade',
+          explainFailure: explainVerifyFailure,
           waitForWorkloadsMs: ownWaitMs(plan.exposure.mode, flags.timeout, loadBalancers),
         },
         out,

@@ -166,6 +166,69 @@ describe.each([helm3, helm4])('released charts with --verify, $label', (h) => {
     },
   );
 
+  it('helm’s own check refuses after ours passed (archive replaced in between): the cause named, exit 1, nothing created', async () => {
+    // The server hands out the signed archive to the CLI's `helm pull --verify`, and the tampered
+    // one to the download `helm install --verify` makes itself.
+    repos.rearmChanges();
+    const ns = await namespace(`e2e-changed-${h.label}`);
+    const result = await install(h, ns, [
+      '--repo-url',
+      repos.url('changes-after-check'),
+      '--verify',
+      '--signing-key',
+      repos.signer.publicKeyFile,
+    ]);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
+    expect(result.stdout).toContain(
+      `Signature verified: prefect-server ${releasedVersions[1]} signed by ${repos.signer.uid}`,
+    );
+    expect(result.stderr).toMatch(
+      /^Error: helm install --verify refused the chart although the signature check just before it had passed: what helm fetched or read this time is not what was checked \(the repository or the keyring changed in between\)\. Chart archive prefect-server \S+ from \S+ does not match its signature \(digest mismatch\): it was changed after it was signed/m,
+    );
+    expect(result.stderr).toMatch(
+      /^helm said: INSTALLATION FAILED: sha256 sum does not match for prefect-server-2022\.09\.23\.tgz/m,
+    );
+    expect(result.stderr).toMatch(/^Hint: Do not install it\..* Then run the same command again/m);
+    expect(result.stderr).not.toContain('helm could not finish the install');
+    await assertNothingCreated(ns);
+  });
+
+  it('the same for upgrade: helm upgrade --verify refused, the cause named, the release unchanged', async () => {
+    const ns = await namespace(`e2e-changed-up-${h.label}`);
+    const env = isolatedEnv(h);
+    const installed = await install(h, ns, [], env);
+    expect(installed.exitCode, String(installed.stderr)).toBe(0);
+    repos.rearmChanges();
+    const result = await execa(
+      'node',
+      [
+        cliBin,
+        'upgrade',
+        '--yes',
+        '-n',
+        ns,
+        '--repo-url',
+        repos.url('changes-after-check'),
+        '--version',
+        releasedVersions[1],
+        '--verify',
+        '--signing-key',
+        repos.signer.publicKeyFile,
+      ],
+      { env, extendEnv: false, reject: false, cwd: repoRoot },
+    );
+    expect(result.exitCode, String(result.stderr)).toBe(1);
+    expect(result.stdout).toContain(`Signature verified: prefect-server ${releasedVersions[1]}`);
+    expect(result.stderr).toMatch(
+      /^Error: helm upgrade --verify refused the chart although the signature check just before it had passed: .* does not match its signature \(digest mismatch\).* Nothing was changed\./m,
+    );
+    expect(result.stderr).toMatch(/^helm said: .*sha256 sum does not match/m);
+    const history = JSON.parse(
+      String((await helm(h.path, ['history', 'prefect-server', '-n', ns, '-o', 'json'])).stdout),
+    ) as { revision: number }[];
+    expect(history.map((r) => r.revision)).toEqual([1]);
+  });
+
   it('refuses before creating the namespace it was asked to create', async () => {
     const ns = `e2e-refused-new-${h.label}-${Math.random().toString(16).slice(2, 8)}`;
     cleanups.push(async () => {

@@ -6,6 +6,7 @@ import { ExitCode } from '../../src/errors.js';
 import {
   classifyVerificationError,
   helmErrorLine,
+  mentionsSignature,
   type VerificationContext,
   verificationRefusal,
 } from '../../src/signing/diagnosis.js';
@@ -25,6 +26,31 @@ const observed = {
     'Error: failed to load keyring: open /nonexistent/pubring.gpg: no such file or directory\n',
   notFound:
     'Error: chart "prefect-server" version "1.2.3" not found in http://127.0.0.1:18931/good/ repository\n',
+};
+
+// From `helm install r DIR/prefect-server-1.0.0.tgz --verify --keyring K --dry-run=server` against
+// the test cluster, helm v3.22.0 and v4.3.1 (identical unless the name says which), with: an
+// expired signing key; a .prov that is an HTML error page; an archive renamed to 1.0.1 after
+// signing; a keyring file of junk; an empty keyring. `helm upgrade --install` of a release that
+// does not exist prints the same without `INSTALLATION FAILED: `.
+const observedAtInstall = {
+  expired: 'Error: INSTALLATION FAILED: openpgp: key expired\n',
+  tampered:
+    'Error: INSTALLATION FAILED: sha256 sum does not match for prefect-server-1.0.0.tgz: "sha256:9cc3d1e19e7d112b9ca027efa45fb844785798d122359b5b6b67445c3a355355" != "sha256:f82afa2709fcdaa9f5c03b615c3049e80efee16f1674a04ad1298b9e2aa04a5d"\n',
+  garbageProvHelm3:
+    'Error: INSTALLATION FAILED: failed to decode signature: signature block not found\n',
+  garbageProvHelm4: 'Error: INSTALLATION FAILED: signature block not found\n',
+  renamed:
+    'Error: INSTALLATION FAILED: provenance does not contain a SHA for a file named "prefect-server-1.0.1.tgz"\n',
+  junkKeyring:
+    'Error: INSTALLATION FAILED: failed to load keyring: openpgp: invalid data: tag byte does not have MSB set\n',
+  emptyKeyring: 'Error: INSTALLATION FAILED: openpgp: signature made by unknown entity\n',
+  missingKeyring:
+    'Error: INSTALLATION FAILED: failed to load keyring: open missing.gpg: no such file or directory\n',
+  // `helm upgrade --dry-run=server --verify` of an existing release after the repository
+  // replaced the archive (test/e2e/signed-chart.test.ts, helm v4.3.1).
+  upgradeTampered:
+    'Error: sha256 sum does not match for prefect-server-2022.09.23.tgz: "sha256:7bcad0fba2da78eca1a027e6aaa627a22d0a79c28c068df6a76d2f17183036a3" != "sha256:8c92fe5012c2ec098d9cb9ce6941d3d65cbaff6153424c74c41e6c9a90a1f679"\n',
 };
 
 const prefect =
@@ -54,10 +80,29 @@ describe('classifyVerificationError', () => {
     ['tampered', 'digest-mismatch'],
     ['expired', 'key-expired'],
     ['keybox', 'keyring-unreadable'],
-    ['missingKeyring', 'keyring-unreadable'],
+    ['missingKeyring', 'keyring-missing'],
     ['notFound', 'other'],
   ] as [keyof typeof observed, string][])('%s -> %s', (name, cause) => {
     expect(classifyVerificationError(observed[name])).toBe(cause);
+  });
+
+  it.each([
+    ['expired', 'key-expired'],
+    ['tampered', 'digest-mismatch'],
+    ['garbageProvHelm3', 'provenance-unreadable'],
+    ['garbageProvHelm4', 'provenance-unreadable'],
+    ['renamed', 'provenance-other-file'],
+    ['junkKeyring', 'keyring-unreadable'],
+    ['emptyKeyring', 'unknown-key'],
+    ['missingKeyring', 'keyring-missing'],
+    ['upgradeTampered', 'digest-mismatch'],
+  ] as [keyof typeof observedAtInstall, string][])('at install: %s -> %s', (name, cause) => {
+    expect(classifyVerificationError(observedAtInstall[name])).toBe(cause);
+  });
+
+  it('tells a signature failure it does not know from other failures', () => {
+    expect(mentionsSignature('Error: openpgp: some new complaint\n')).toBe(true);
+    expect(mentionsSignature(observed.notFound)).toBe(false);
   });
 
   it('takes helm’s last Error line', () => {
@@ -120,8 +165,91 @@ describe('verificationRefusal', () => {
     );
   });
 
+  it('a .prov without a signature, a .prov of another file, a missing keyring: named, with the fix', () => {
+    const garbage = verificationRefusal(
+      'provenance-unreadable',
+      observedAtInstall.garbageProvHelm3,
+      context(),
+    );
+    expect(garbage.message).toMatch(/holds no signature helm can read/);
+    expect(garbage.hint).toMatch(/error page/);
+    const renamed = verificationRefusal(
+      'provenance-other-file',
+      observedAtInstall.renamed,
+      context(),
+    );
+    expect(renamed.message).toMatch(/was made for an archive of another name/);
+    expect(renamed.hint).toMatch(/renamed after signing/);
+    const missing = verificationRefusal(
+      'keyring-missing',
+      observedAtInstall.missingKeyring,
+      context(),
+    );
+    expect(missing.message).toMatch(/could not open this CLI's keyring .*: the file is not there/);
+    expect(missing.hint).toMatch(/prefect-server verify-key/);
+    expect(
+      verificationRefusal(
+        'keyring-missing',
+        observedAtInstall.missingKeyring,
+        context({ keyringOrigin: 'keyring-flag' }),
+      ).exitCode,
+    ).toBe(ExitCode.badInput);
+  });
+
+  it('an unreadable keyring: the formats that helm version reads', () => {
+    const three = verificationRefusal('keyring-unreadable', observed.keybox, context());
+    expect(three.hint).toMatch(/helm v3\.22\.0 reads only binary keyrings in the legacy format/);
+    const four = verificationRefusal(
+      'keyring-unreadable',
+      observedAtInstall.junkKeyring,
+      context({ helmVersion: 'v4.3.1' }),
+    );
+    expect(four.hint).toMatch(
+      /helm v4\.3\.1 reads binary keyrings .* keybox files .* ASCII-armored/,
+    );
+  });
+
+  it('helm’s own check after ours passed: says so, the cause, and "Nothing was changed" for upgrade', () => {
+    const install = verificationRefusal(
+      'digest-mismatch',
+      observedAtInstall.tampered,
+      context({ stage: 'helm' }),
+    );
+    expect(install.message).toMatch(
+      /^helm install --verify refused the chart although the signature check just before it had passed: .*\(the repository or the keyring changed in between\)\. Chart archive .* \(digest mismatch\).* Nothing was installed\.\nhelm said: INSTALLATION FAILED: sha256 sum does not match/,
+    );
+    expect(install.hint).toMatch(/Then run the same command again/);
+    const upgrade = verificationRefusal(
+      'key-expired',
+      observedAtInstall.expired,
+      context({ stage: 'helm', verb: 'upgrade' }),
+    );
+    expect(upgrade.message).toMatch(/^helm upgrade --verify refused the chart/);
+    expect(upgrade.message).toMatch(/Nothing was changed\.\nhelm said: /);
+  });
+
+  it('a signature failure of no known kind: an honest generic message quoting helm', () => {
+    const error = verificationRefusal(
+      'other',
+      'Error: INSTALLATION FAILED: openpgp: some new complaint\n',
+      context(),
+    );
+    expect(error.message).toMatch(/failed for a reason this CLI does not know/);
+    expect(error.message).toMatch(/\nhelm said: INSTALLATION FAILED: openpgp: some new complaint$/);
+  });
+
   it('each cause has its own first sentence', () => {
-    const causes = ['no-provenance', 'unknown-key', 'digest-mismatch', 'key-expired'] as const;
+    const causes = [
+      'no-provenance',
+      'unknown-key',
+      'digest-mismatch',
+      'provenance-unreadable',
+      'provenance-other-file',
+      'key-expired',
+      'keyring-missing',
+      'keyring-unreadable',
+      'other',
+    ] as const;
     const firsts = causes.map((c) => verificationRefusal(c, '', context()).message.split('\n')[0]);
     expect(new Set(firsts).size).toBe(causes.length);
     for (const first of firsts) expect(first).toMatch(/Nothing was installed\.$/);

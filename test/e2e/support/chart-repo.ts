@@ -142,12 +142,23 @@ export async function tamper(archive: string, work: string): Promise<void> {
   await rm(unpacked, { recursive: true, force: true });
 }
 
-/** Serves the files under `root` on 127.0.0.1 (a free port); 404 for anything missing. */
-export async function serve(root: string): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * Serves the files under `root` on 127.0.0.1 (a free port); 404 for anything missing. A path in
+ * `changes` is served as itself the first time and as the file it maps to from then on: a
+ * repository whose archive is replaced between two downloads (`rearm` starts the count again).
+ */
+export async function serve(
+  root: string,
+  changes: Record<string, string> = {},
+): Promise<{ url: string; close: () => Promise<void>; rearm: () => void }> {
   const base = resolve(root);
+  const served = new Map<string, number>();
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(base, path));
+    const times = served.get(path) ?? 0;
+    served.set(path, times + 1);
+    const changed = changes[path] !== undefined && times > 0 ? changes[path] : undefined;
+    const file = normalize(join(base, changed ?? path));
     if (!file.startsWith(base + sep)) {
       response.writeHead(403).end();
       return;
@@ -168,6 +179,7 @@ export async function serve(root: string): Promise<{ url: string; close: () => P
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
+    rearm: () => served.clear(),
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
@@ -178,6 +190,8 @@ export async function serve(root: string): Promise<{ url: string; close: () => P
 
 export interface SignedRepos {
   url: (name: RepoName) => string;
+  /** `changes-after-check` serves its signed archive once, then the tampered one: serve it anew. */
+  rearmChanges: () => void;
   signer: TestKey;
   other: TestKey;
   expired: TestKey;
@@ -185,13 +199,22 @@ export interface SignedRepos {
   close: () => Promise<void>;
 }
 
-export type RepoName = 'good' | 'tampered' | 'no-prov' | 'other-key' | 'expired-key';
+export type RepoName =
+  | 'good'
+  | 'tampered'
+  | 'no-prov'
+  | 'other-key'
+  | 'expired-key'
+  | 'changes-after-check';
 export const releasedVersions = ['2022.09.07', '2022.09.23'] as const;
 
 /**
- * Five repositories of the same chart: `good` (two signed versions), `tampered` (the archive
+ * Six repositories of the same chart: `good` (two signed versions), `tampered` (the archive
  * changed after signing, index rebuilt to match it), `no-prov` (the .prov removed), `other-key`
- * (signed by a second key) and `expired-key` (signed by a key that has expired).
+ * (signed by a second key), `expired-key` (signed by a key that has expired) and
+ * `changes-after-check` (the good archive and index, but from the second download on the server
+ * hands out the tampered archive: the CLI's `helm pull --verify` passes, helm's own check in
+ * `helm install|upgrade --verify` then fails).
  */
 export async function signedRepos(helmPath: string): Promise<SignedRepos> {
   const work = await mkdtemp(join(tmpdir(), 'signed-charts-'));
@@ -212,9 +235,23 @@ export async function signedRepos(helmPath: string): Promise<SignedRepos> {
   await cp(join(root, 'good', file), join(root, 'no-prov', file));
   await packageSigned(helmPath, other, latest, join(root, 'other-key'), homes);
   await packageSigned(helmPath, expired, latest, join(root, 'expired-key'), homes);
+  const changing = join(root, 'changes-after-check');
+  await cp(join(root, 'good', file), join(changing, file));
+  await cp(join(root, 'good', `${file}.prov`), join(changing, `${file}.prov`));
+  // Beside the repository, not in it: `helm repo index` would list an archive in a subdirectory.
+  await cp(join(root, 'tampered', file), join(root, 'replacement', file));
 
-  const server = await serve(root);
-  const names: RepoName[] = ['good', 'tampered', 'no-prov', 'other-key', 'expired-key'];
+  const server = await serve(root, {
+    [`/changes-after-check/${file}`]: `/replacement/${file}`,
+  });
+  const names: RepoName[] = [
+    'good',
+    'tampered',
+    'no-prov',
+    'other-key',
+    'expired-key',
+    'changes-after-check',
+  ];
   for (const name of names) {
     await execa(helmPath, ['repo', 'index', join(root, name), '--url', `${server.url}${name}/`], {
       env: homes,
@@ -222,6 +259,7 @@ export async function signedRepos(helmPath: string): Promise<SignedRepos> {
   }
   return {
     url: (name) => `${server.url}${name}/`,
+    rearmChanges: server.rearm,
     signer,
     other,
     expired,
