@@ -28,6 +28,19 @@ shortened, never the component, so two components never end up with the same nam
 {{- printf "%s-%s" $prefix $component -}}
 {{- end -}}
 
+{{/*
+Name of the bundled database's objects (StatefulSet, Services, password Secret, init ConfigMap):
+{release}-postgresql with a suffix, whatever includeChartNameInComponents says. The original
+chart's Bitnami subchart never put the chart name in them, so the kept password Secret and the
+database host stay the same whichever way a values file sets that key. Argument: (list $ suffix).
+*/}}
+{{- define "prefect-server.db.objectName" -}}
+{{- $root := index . 0 -}}
+{{- $suffix := index . 1 -}}
+{{- $prefix := $root.Release.Name | trunc (int (sub 62 (len $suffix))) | trimSuffix "-" -}}
+{{- printf "%s-%s" $prefix $suffix -}}
+{{- end -}}
+
 {{- define "prefect-server.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
@@ -139,7 +152,7 @@ Used for the two eras of database keys: 2022.09-era key first, then seed-era, th
 
 {{- define "prefect-server.db.port" -}}
 {{- $pg := .Values.postgresql -}}
-{{- include "prefect-server.firstSet" (list (dig "primary" "service" "ports" "postgresql" "" $pg) $pg.servicePort 5432) -}}
+{{- include "prefect-server.firstSet" (list (dig "primary" "service" "ports" "postgresql" "" $pg) $pg.servicePort (dig "service" "port" "" $pg) 5432) -}}
 {{- end -}}
 
 {{/* Explicit password value, "" when none: auth.password > auth.postgresPassword > postgresqlPassword. */}}
@@ -150,7 +163,7 @@ Used for the two eras of database keys: 2022.09-era key first, then seed-era, th
 
 {{- define "prefect-server.db.host" -}}
 {{- if .Values.postgresql.useSubChart -}}
-{{- printf "%s.%s" (include "prefect-server.componentName" (list . "postgresql")) .Release.Namespace -}}
+{{- printf "%s.%s" (include "prefect-server.db.objectName" (list . "postgresql")) .Release.Namespace -}}
 {{- else -}}
 {{- required "postgresql.externalHostname is required when postgresql.useSubChart is false" .Values.postgresql.externalHostname -}}
 {{- end -}}
@@ -162,29 +175,85 @@ Used for the two eras of database keys: 2022.09-era key first, then seed-era, th
 {{- end -}}
 
 {{/*
+The URL the migrations get: alembic's config parser refuses "%" (interpolation syntax), so an
+Azure user written user%40server is decoded there, as the original chart did for its init
+container only; hasura and graphql keep the encoded form, which is what a URL needs.
+*/}}
+{{- define "prefect-server.db.migrationUrl" -}}
+{{- include "prefect-server.db.url" . | replace "%40" "@" -}}
+{{- end -}}
+
+{{/*
 The Secret holding the password and its key, as YAML {name, key, chartOwned}.
 auth.existingSecret (key postgres-password) > existingSecret (key postgresql-password) > the
 chart's own Secret, which holds both keys.
 */}}
 {{- define "prefect-server.db.secret" -}}
 {{- $pg := .Values.postgresql -}}
-{{- $authSecret := dig "auth" "existingSecret" "" $pg | default "" -}}
-{{- if $authSecret -}}
-name: {{ $authSecret | quote }}
-key: postgres-password
-chartOwned: false
-{{- else if $pg.existingSecret -}}
-name: {{ $pg.existingSecret | quote }}
-key: postgresql-password
+{{- $existing := dig "auth" "existingSecret" "" $pg | default $pg.existingSecret | default "" -}}
+{{- if $existing -}}
+name: {{ $existing | quote }}
+key: {{ include "prefect-server.db.existingSecretKey" (list . $existing) | quote }}
 chartOwned: false
 {{- else -}}
 {{- if and (not $pg.useSubChart) (not (include "prefect-server.db.explicitPassword" .)) -}}
-{{- fail "postgresql: an external database (useSubChart: false) needs its password: set postgresql.existingSecret (key postgresql-password) or postgresql.auth.existingSecret (key postgres-password), or give postgresql.auth.password / postgresql.postgresqlPassword" -}}
+{{- fail "postgresql: an external database (useSubChart: false) needs its password: set postgresql.existingSecret (a Secret holding it under postgres-password or postgresql-password), or give postgresql.auth.password / postgresql.postgresqlPassword" -}}
 {{- end -}}
-name: {{ include "prefect-server.componentName" (list . "postgresql") | quote }}
-key: postgresql-password
+name: {{ include "prefect-server.db.objectName" (list . "postgresql") | quote }}
+{{- /* The Secret holds every key; the pods read the one the released chart of the values' era read. */}}
+key: {{ include "prefect-server.db.eraSecretKey" . }}
 chartOwned: true
 {{- end -}}
+{{- end -}}
+
+{{/*
+The key of an existing password Secret: (list $ secretName). The released charts read the same
+`postgresql.existingSecret` line under two keys: `postgresql-password` up to 2022.04.14,
+`postgres-password` from 2022.09.07. So: `postgresql.existingSecretKey` when given; else the
+key the Secret holds, looked up in the cluster (postgres-password first, as the last release
+read it); else, when the cluster cannot be asked (helm template, client dry runs) or the Secret
+does not exist yet, by era: postgresql-password when the values use the seed-era keys and none
+of the 2022.09 ones, postgres-password otherwise.
+*/}}
+{{- define "prefect-server.db.existingSecretKey" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $pg := $root.Values.postgresql -}}
+{{- $data := dig "data" dict (lookup "v1" "Secret" $root.Release.Namespace $name | default dict) -}}
+{{- if $pg.existingSecretKey -}}
+{{- $pg.existingSecretKey -}}
+{{- else if hasKey $data "postgres-password" -}}
+postgres-password
+{{- else if hasKey $data "postgresql-password" -}}
+postgresql-password
+{{- else -}}
+{{- include "prefect-server.db.eraSecretKey" $root -}}
+{{- end -}}
+{{- end -}}
+
+{{/* postgresql-password when only seed-era database keys are set, postgres-password otherwise. */}}
+{{- define "prefect-server.db.eraSecretKey" -}}
+{{- if and (include "prefect-server.db.seedEraKeysSet" .) (not (include "prefect-server.db.newEraKeysSet" .)) -}}
+postgresql-password
+{{- else -}}
+postgres-password
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when a seed-era database key (up to 2022.04.14) is set, "" otherwise. */}}
+{{- define "prefect-server.db.seedEraKeysSet" -}}
+{{- $pg := .Values.postgresql -}}
+{{- $persistence := $pg.persistence | default dict -}}
+{{- if or $pg.postgresqlUsername $pg.postgresqlPassword $pg.postgresqlDatabase $pg.servicePort (not (kindIs "invalid" $persistence.enabled)) $persistence.size $pg.initdbScripts -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when a 2022.09-era database key is set, "" otherwise. */}}
+{{- define "prefect-server.db.newEraKeysSet" -}}
+{{- $pg := .Values.postgresql -}}
+{{- $auth := $pg.auth | default dict -}}
+{{- $primary := $pg.primary | default dict -}}
+{{- $persistence := $primary.persistence | default dict -}}
+{{- if or $auth.username $auth.password $auth.database $auth.postgresPassword (dig "service" "ports" "postgresql" "" $primary) (not (kindIs "invalid" $persistence.enabled)) $persistence.size (dig "initdb" "scripts" dict $primary) -}}true{{- end -}}
 {{- end -}}
 
 {{- define "prefect-server.db.secretKeyRef" -}}
@@ -250,13 +319,21 @@ annotations: {{ $new.annotations | default $old.annotations | default dict | toJ
 {{- end }}
 {{- end -}}
 
-{{/* Environment shared by graphql, towel and apollo (the image's contract). */}}
-{{- define "prefect-server.serverEnv" -}}
+{{/*
+The database URL and password, for the containers that open the database themselves: graphql
+and its migrations (the original gave them to no other Prefect container). Argument: (list $ url).
+*/}}
+{{- define "prefect-server.databaseEnv" -}}
+{{- $root := index . 0 -}}
 - name: PREFECT_SERVER__DATABASE__CONNECTION_URL
-  value: {{ include "prefect-server.db.url" . | quote }}
+  value: {{ index . 1 | quote }}
 - name: PGPASSWORD
   valueFrom:
-    {{- include "prefect-server.db.secretKeyRef" . | nindent 4 }}
+    {{- include "prefect-server.db.secretKeyRef" $root | nindent 4 }}
+{{- end -}}
+
+{{/* Environment shared by graphql, towel and apollo (the image's contract). */}}
+{{- define "prefect-server.serverEnv" -}}
 - name: PREFECT_SERVER__DATABASE__HOST
   value: {{ include "prefect-server.db.host" . | quote }}
 - name: PREFECT_SERVER__DATABASE__PORT
@@ -316,4 +393,42 @@ never makes the pod invalid.
 {{- end -}}
 resources:
   {{- toYaml $resources | nindent 2 }}
+{{- end -}}
+
+{{/*
+Image of the bundled database. The official `postgres` image (`image.name`, `image.tag`); the
+Bitnami subchart's keys (`image.registry`, `image.repository`) are read too, so a values file of
+the original chart does not silently get another image, but a Bitnami image or tag is refused:
+its data directory (/bitnami/postgresql, uid 1001) and environment are not the official image's.
+*/}}
+{{- define "prefect-server.db.image" -}}
+{{- $image := .Values.postgresql.image -}}
+{{- $name := $image.name -}}
+{{- with $image.repository -}}
+{{- $name = . -}}
+{{- with $image.registry }}{{ $name = printf "%s/%s" . $name }}{{ end -}}
+{{- end -}}
+{{- $tag := $image.tag | default "14" | toString -}}
+{{- if contains "bitnami" $name -}}
+{{- fail (printf "postgresql.image: %s is a Bitnami image; the bundled database runs the official postgres image (data in /var/lib/postgresql/data, uid 999). Remove postgresql.image.registry/repository, or set postgresql.image.name to the official image or a mirror of it." $name) -}}
+{{- end -}}
+{{- if regexMatch "-debian-|-r[0-9]+$" $tag -}}
+{{- fail (printf "postgresql.image.tag %q is a Bitnami tag, which the official postgres image does not have. Set postgresql.image.tag to a PostgreSQL major version of the official image, e.g. \"14\" (11 or newer)." $tag) -}}
+{{- end -}}
+{{- printf "%s:%s" $name $tag -}}
+{{- end -}}
+
+{{/*
+Values that no schema can refuse with a message a person can act on. Included once, by
+templates/validate.yaml.
+*/}}
+{{- define "prefect-server.validate" -}}
+{{- range $key, $tag := dict "uiVersionTag" .Values.uiVersionTag "ui.image.tag" .Values.ui.image.tag -}}
+{{- if regexMatch "^[0-9]{4}\\.[0-9]{2}\\.[0-9]{2}$" (toString ($tag | default "")) -}}
+{{- fail (printf "%s %q does not exist: prefecthq/ui tags are dates with dashes, e.g. %s (2022-09-14 is the last released chart's)." $key (toString $tag) (toString $tag | replace "." "-")) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.postgresql.useSubChart (dig "metrics" "enabled" false .Values.postgresql) -}}
+{{- fail "postgresql.metrics.enabled: the bundled database has no metrics exporter (that was the Bitnami subchart's). Run a postgres-exporter of your own against the Service {release}-postgresql, or use an external database with its own monitoring." -}}
+{{- end -}}
 {{- end -}}

@@ -363,7 +363,7 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
 
   check('serverTag', answers.serverTag, rules.imageTag);
   check('prefectTag', answers.prefectTag, rules.imageTag);
-  check('uiTag', answers.uiTag, rules.imageTag);
+  check('uiTag', answers.uiTag, rules.uiImageTag);
 
   const createTenant = answers.tenant ?? true;
   check('tenantName', answers.tenantName, rules.tenantName);

@@ -56,6 +56,20 @@ export const imageTag: Rule = (value) =>
     ? undefined
     : `Image tag "${value}" must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'.`;
 
+/**
+ * UI image tags: prefecthq/ui was only ever pushed with date tags written with dashes
+ * (`2022-09-14`, what the last released chart pinned) or `latest`; a server-style date with dots
+ * (`2022.09.23`) names an image that does not exist, and the pod would never pull.
+ */
+export const uiImageTag: Rule = (value) => {
+  const problem = imageTag(value);
+  if (problem) return problem;
+  const dotted = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(value);
+  if (dotted)
+    return `UI image tag "${value}" does not exist: prefecthq/ui tags are dates with dashes, e.g. ${dotted[1]}-${dotted[2]}-${dotted[3]} (2022-09-14 is the last released chart's).`;
+  return undefined;
+};
+
 const quantityPattern =
   /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$/;
 

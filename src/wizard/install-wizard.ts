@@ -202,12 +202,12 @@ async function askVersions(p: Prompter, a: InstallAnswers, ctx: WizardContext): 
   });
   if (useChart) return;
   const questions = [
-    ['serverTag', 'Server image tag (apollo, graphql, towel)', chart.serverTag],
-    ['prefectTag', 'Prefect Core image tag (agent, tenant job)', chart.prefectTag],
-    ['uiTag', 'UI image tag', chart.uiTag],
+    ['serverTag', 'Server image tag (apollo, graphql, towel)', chart.serverTag, rules.imageTag],
+    ['prefectTag', 'Prefect Core image tag (agent, tenant job)', chart.prefectTag, rules.imageTag],
+    ['uiTag', 'UI image tag (a date with dashes)', chart.uiTag, rules.uiImageTag],
   ] as const;
-  for (const [key, message, chartTag] of questions) {
-    const tag = await p.input({ message, default: chartTag, validate: refuse(rules.imageTag) });
+  for (const [key, message, chartTag, rule] of questions) {
+    const tag = await p.input({ message, default: chartTag, validate: refuse(rule) });
     // Only a real change is recorded, so a later chart upgrade still brings its own tags.
     if (tag !== chartTag) a[key] = tag;
   }

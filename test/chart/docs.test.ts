@@ -42,7 +42,7 @@ describe('chart docs', () => {
       '| `apollo.service.type` | "ClusterIP", "NodePort", "LoadBalancer" | `"ClusterIP"` |',
       '| `postgresql.auth.existingSecret` |',
       '| `postgresql.existingSecret` |',
-      '| `prefectVersionTag` | string or number or null | `"1.4.1"` |',
+      '| `prefectVersionTag` | string or number or null | `"1.4.0"` |',
       '| `agent.job.resources.limits.cpu` |',
     ]) {
       expect(table).toContain(row);

@@ -75,8 +75,9 @@ export function checkInvariants(rendered: Rendered, options: InvariantOptions = 
     const name = object.metadata?.name as string;
     expect(name, where(object)).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(name.length, where(object)).toBeLessThanOrEqual(63);
-    // Long release names are shortened to leave room for the component, never below 45 characters.
-    const prefix = release.length > 45 ? release.slice(0, 45) : `${release}-`;
+    // Long release names are shortened to leave room for the component, never below 43 characters
+    // (62 less the longest suffix, `agent-role-binding`, the original chart's name for it).
+    const prefix = release.length > 43 ? release.slice(0, 43) : `${release}-`;
     expect(name.startsWith(prefix), `${where(object)} starts with the release`).toBe(true);
     expect(object.metadata.namespace, where(object)).toBe(namespace);
     const labels = object.metadata.labels ?? {};

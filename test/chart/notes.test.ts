@@ -77,9 +77,9 @@ describe.each(helms())('NOTES.txt with $label', (helm) => {
       jobs: { createTenant: { enabled: true, tenant: { name: 'Team', slug: 'team' } } },
     });
     expect(notes).toContain(
-      'The hook Job rel-create-tenant creates the tenant "Team" (slug "team")',
+      'The hook Job rel-create-tenant-job creates the tenant "Team" (slug "team")',
     );
-    expect(notes).toContain('kubectl --namespace prefect-ns logs job/rel-create-tenant');
+    expect(notes).toContain('kubectl --namespace prefect-ns logs job/rel-create-tenant-job');
     expect(notes).not.toContain('No tenant is created');
   });
 
@@ -92,7 +92,7 @@ describe.each(helms())('NOTES.txt with $label', (helm) => {
       },
     });
     expect(external).toContain('External PostgreSQL: db.example.com:5432');
-    expect(external).toContain('your Secret db-pwd (key postgresql-password)');
+    expect(external).toContain('your Secret db-pwd (key postgres-password)');
     expect(external).not.toContain('WARNING: persistence');
 
     const persisted = await renderNotes(helm, {

@@ -14,6 +14,7 @@ import {
   podSpec,
   type Rendered,
   template,
+  templateError,
   type Values,
 } from './render.js';
 
@@ -29,6 +30,8 @@ interface KeyCase {
   check: (object: K8sObject | undefined, rendered: Rendered) => void;
   /** A base other than BASE (e.g. with the feature off, to switch it on). */
   base?: Values;
+  /** The object's name, where a component has several of the kind (the database's Services). */
+  name?: string;
 }
 
 /** Agent and tenant Job on, so their keys have an object to act on. */
@@ -316,9 +319,15 @@ const CASES: KeyCase[] = [
     component: 'apollo',
     check: (o, r) => {
       expect(o?.metadata.name).toBe('rel-prefect-server-apollo');
-      expect(
-        r.objects.every((object) => object.metadata.name.startsWith('rel-prefect-server-')),
-      ).toBe(true);
+      // As in the original, the database's objects never take the chart name (Bitnami named
+      // them {release}-postgresql), so the kept password Secret and the host stay put.
+      for (const object of r.objects) {
+        const database = object.metadata.labels?.[COMPONENT_LABEL] === 'postgresql';
+        expect(
+          object.metadata.name.startsWith(database ? 'rel-postgresql' : 'rel-prefect-server-'),
+        ).toBe(true);
+      }
+      expect(env(o, 'PREFECT_SERVER__DATABASE__HOST')).toBe('rel-postgresql.prefect-ns');
     },
   },
   {
@@ -524,8 +533,10 @@ const CASES: KeyCase[] = [
     kind: 'Deployment',
     component: 'graphql',
     check: (o) => {
+      // As in the original: no init container, and the main container does not migrate either.
       expect(podSpec(o as K8sObject).initContainers).toBeUndefined();
-      expect(env(o, 'PREFECT_SERVER_DB_CMD')).toBe('prefect-server database upgrade --yes');
+      expect(env(o, 'PREFECT_SERVER_DB_CMD')).toBe("echo 'DATABASE MIGRATIONS SKIPPED'");
+      expect(main(o).args.join(' ')).not.toContain('database upgrade');
     },
   },
   {
@@ -552,13 +563,6 @@ const CASES: KeyCase[] = [
     kind: 'Deployment',
     component: 'graphql',
     check: (o) => expect(graphqlInit(o).securityContext.runAsUser).toBe(1000),
-  },
-  {
-    key: 'apollo.options.telemetryEnabled',
-    set: at('apollo.options.telemetryEnabled', true),
-    kind: 'Deployment',
-    component: 'apollo',
-    check: (o) => expect(env(o, 'PREFECT_SERVER__TELEMETRY__ENABLED')).toBe('true'),
   },
   {
     key: 'ui.apolloApiUrl',
@@ -596,11 +600,12 @@ const CASES: KeyCase[] = [
     key: 'postgresql.existingSecret',
     set: at('postgresql.existingSecret', 'seed-secret'),
     kind: 'Deployment',
-    component: 'towel',
+    component: 'graphql',
     check: (o, r) => {
+      // helm template cannot look the Secret up and no era key is set: the last release's key.
       expect(envOf(main(o)).get('PGPASSWORD')?.valueFrom.secretKeyRef).toEqual({
         name: 'seed-secret',
-        key: 'postgresql-password',
+        key: 'postgres-password',
       });
       expect(r.all('Secret')).toEqual([]);
     },
@@ -609,7 +614,7 @@ const CASES: KeyCase[] = [
     key: 'postgresql.auth.existingSecret',
     set: at('postgresql.auth.existingSecret', 'new-secret'),
     kind: 'Deployment',
-    component: 'towel',
+    component: 'graphql',
     check: (o, r) => {
       expect(envOf(main(o)).get('PGPASSWORD')?.valueFrom.secretKeyRef).toEqual({
         name: 'new-secret',
@@ -634,6 +639,7 @@ const CASES: KeyCase[] = [
         expect(decodeSecret(o as K8sObject)).toEqual({
           'postgresql-password': password,
           'postgres-password': password,
+          password,
         }),
     }),
   ),
@@ -680,6 +686,126 @@ const CASES: KeyCase[] = [
         expect(env(o, 'PREFECT_SERVER__DATABASE__CONNECTION_URL')).toBe(url);
         expect(env(r.component('Deployment', 'hasura'), 'HASURA_GRAPHQL_DATABASE_URL')).toBe(url);
       },
+    }),
+  ),
+  {
+    key: 'postgresql.existingSecretKey',
+    set: merge(
+      at('postgresql.existingSecret', 'my-secret'),
+      at('postgresql.existingSecretKey', 'pw'),
+    ),
+    kind: 'Deployment',
+    component: 'graphql',
+    check: (o) =>
+      expect(envOf(main(o)).get('PGPASSWORD')?.valueFrom.secretKeyRef).toEqual({
+        name: 'my-secret',
+        key: 'pw',
+      }),
+  },
+  {
+    // The same existingSecret line with a seed-era values file: the key those releases read.
+    key: 'postgresql.existingSecret (seed era)',
+    set: merge(
+      at('postgresql.existingSecret', 'seed-secret'),
+      at('postgresql.postgresqlUsername', 'seeduser'),
+    ),
+    kind: 'Deployment',
+    component: 'graphql',
+    check: (o) =>
+      expect(envOf(main(o)).get('PGPASSWORD')?.valueFrom.secretKeyRef).toEqual({
+        name: 'seed-secret',
+        key: 'postgresql-password',
+      }),
+  },
+  {
+    // alembic's config parser refuses "%": the migrations get the decoded Azure user name, and
+    // only they (hasura and graphql keep the URL-encoded form), as the original did.
+    key: 'postgresql.auth.username (Azure user%40server)',
+    base: merge(BASE, EXTERNAL_DB),
+    set: at('postgresql.auth.username', 'prefect%40myserver'),
+    kind: 'Deployment',
+    component: 'graphql',
+    check: (o) => {
+      const init = podSpec(o as K8sObject).initContainers[0];
+      expect(envValues(init).PREFECT_SERVER__DATABASE__CONNECTION_URL).toBe(
+        'postgresql://prefect@myserver@db.example.com:5432/prefect',
+      );
+      expect(env(o, 'PREFECT_SERVER__DATABASE__CONNECTION_URL')).toBe(
+        'postgresql://prefect%40myserver@db.example.com:5432/prefect',
+      );
+    },
+  },
+  {
+    key: 'postgresql.primary.service.type',
+    set: at('postgresql.primary.service.type', 'NodePort'),
+    kind: 'Service',
+    component: 'postgresql',
+    name: 'rel-postgresql',
+    check: (o, r) => {
+      expect(r.get('Service', 'rel-postgresql').spec.type).toBe('NodePort');
+      expect(r.get('Service', 'rel-postgresql-hl').spec.clusterIP).toBe('None');
+    },
+  },
+  // Keys of the Bitnami subchart users set through postgresql.*: mapped onto the bundled database.
+  {
+    key: 'postgresql.primary.resources',
+    set: at('postgresql.primary.resources', { requests: { cpu: '2', memory: '4Gi' } }),
+    kind: 'StatefulSet',
+    component: 'postgresql',
+    check: (o) => expect(main(o).resources.requests).toEqual({ cpu: '2', memory: '4Gi' }),
+  },
+  {
+    key: 'postgresql.primary.nodeSelector',
+    set: at('postgresql.primary.nodeSelector', { disk: 'ssd' }),
+    kind: 'StatefulSet',
+    component: 'postgresql',
+    check: (o) => expect(podSpec(o as K8sObject).nodeSelector).toEqual({ disk: 'ssd' }),
+  },
+  {
+    key: 'postgresql.primary.podAnnotations',
+    set: at('postgresql.primary.podAnnotations', { 'backup.example.com/on': 'yes' }),
+    kind: 'StatefulSet',
+    component: 'postgresql',
+    check: (o) =>
+      expect(o?.spec.template.metadata.annotations['backup.example.com/on']).toBe('yes'),
+  },
+  {
+    key: 'postgresql.service.port',
+    set: at('postgresql.service.port', 5544),
+    kind: 'Service',
+    component: 'postgresql',
+    name: 'rel-postgresql',
+    check: (o, r) => {
+      expect(r.get('Service', 'rel-postgresql').spec.ports[0].port).toBe(5544);
+      expect(env(r.component('Deployment', 'graphql'), 'PREFECT_SERVER__DATABASE__PORT')).toBe(
+        '5544',
+      );
+    },
+  },
+  {
+    key: 'postgresql.image.repository',
+    set: merge(
+      at('postgresql.image.repository', 'postgres'),
+      at('postgresql.image.registry', 'mirror.example.com'),
+    ),
+    kind: 'StatefulSet',
+    component: 'postgresql',
+    check: (o) => expect(main(o).image).toBe('mirror.example.com/postgres:14'),
+  },
+  // <component>.annotations go on the Service too, as in the original: cloud load-balancer
+  // annotations (an internal-only LB) are set this way.
+  ...['hasura', 'graphql', 'apollo', 'ui'].map(
+    (component): KeyCase => ({
+      key: `${component}.annotations (on the Service)`,
+      set: at(`${component}.annotations`, {
+        'service.beta.kubernetes.io/azure-load-balancer-internal': 'true',
+      }),
+      kind: 'Service',
+      component,
+      check: (o) =>
+        expect(
+          o?.metadata.annotations['service.beta.kubernetes.io/azure-load-balancer-internal'],
+        ).toBe('true'),
     }),
   ),
   ...['persistence', 'primary.persistence'].flatMap((prefix): KeyCase[] => [
@@ -803,12 +929,15 @@ describe.each(helms())('each original key set in turn, with $label', (helm) => {
     await renderBase(BASE);
   });
 
-  it.concurrent.each(CASES)('$key', async ({ set, kind, component, check, base = BASE }) => {
+  it.concurrent.each(CASES)('$key', async ({ set, kind, component, check, base = BASE, name }) => {
     const [before, after] = await Promise.all([renderBase(base), template(helm, merge(base, set))]);
     expect(comparable(after, kind, component), `${kind} of ${component} changes`).not.toBe(
       comparable(before, kind, component),
     );
-    const found = after.all(kind).filter((o) => o.metadata.labels?.[COMPONENT_LABEL] === component);
+    const found = after
+      .all(kind)
+      .filter((o) => o.metadata.labels?.[COMPONENT_LABEL] === component)
+      .filter((o) => name === undefined || o.metadata.name === name);
     expect(found.length).toBeLessThanOrEqual(1);
     check(found[0], after);
     // Whatever the key, the release stays in its namespace and every container keeps its requests.
@@ -818,5 +947,62 @@ describe.each(helms())('each original key set in turn, with $label', (helm) => {
       .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))) {
       for (const c of containers(workload)) expect(c.resources, c.name).toBeDefined();
     }
+  });
+});
+
+// Keys a values file of the original chart may carry that cannot act here: each refused with the
+// replacement named (never silently misapplied), or accepted with no effect, as upstream had none.
+const REFUSED: { values: Values; message: RegExp }[] = [
+  {
+    values: at('postgresql.image.tag', '11.9.0-debian-10-r1'),
+    message: /postgresql.image.tag "11.9.0-debian-10-r1" is a Bitnami tag.*e.g. "14"/,
+  },
+  {
+    values: merge(
+      at('postgresql.image.registry', 'docker.io'),
+      at('postgresql.image.repository', 'bitnami/postgresql'),
+    ),
+    message:
+      /docker.io\/bitnami\/postgresql is a Bitnami image; the bundled database runs the official postgres image/,
+  },
+  {
+    values: at('postgresql.metrics.enabled', true),
+    message:
+      /postgresql.metrics.enabled: the bundled database has no metrics exporter.*postgres-exporter/,
+  },
+  {
+    values: { uiVersionTag: '2022.09.23' },
+    message: /uiVersionTag "2022.09.23" does not exist.*2022-09-23/,
+  },
+  { values: at('ui.image.tag', '2022.09.14'), message: /ui.image.tag "2022.09.14" does not exist/ },
+];
+
+const NO_EFFECT: Values[] = [
+  // No template of the original read it; apollo's own default (off) applies, as it did there.
+  at('apollo.options.telemetryEnabled', true),
+  // The pod's fsGroup makes the volume writable; Bitnami needed an init container for that.
+  at('postgresql.volumePermissions.enabled', true),
+  at('postgresql.image.debug', true),
+  at('postgresql.metrics.enabled', false),
+];
+
+describe.each(helms())('original keys that cannot act here, with $label', (helm) => {
+  it.concurrent.each(REFUSED)(
+    'refuses $values with the replacement named',
+    async ({ values, message }) => {
+      const error = await templateError(helm, merge(BASE, values));
+      expect(error.replace(/\s+/g, ' ')).toMatch(message);
+    },
+  );
+
+  it.concurrent.each(NO_EFFECT)('accepts %j and renders exactly as without it', async (values) => {
+    const [before, after] = await Promise.all([
+      template(helm, BASE),
+      template(helm, merge(BASE, values)),
+    ]);
+    // The password is random per render; everything else must be byte for byte the same.
+    const strip = (r: Rendered) =>
+      r.manifest.replace(/password: "?[A-Za-z0-9+/=]+"?/g, 'password: X');
+    expect(strip(after)).toBe(strip(before));
   });
 });

@@ -34,6 +34,7 @@ describe.each(helms())('the password Secret with $label', (helm) => {
     expect(decodeSecret(rendered.get('Secret', 'rel-postgresql'))).toEqual({
       'postgresql-password': 'kept-Pa55word',
       'postgres-password': 'kept-Pa55word',
+      password: 'kept-Pa55word',
     });
     expect(
       rendered.get('Secret', 'rel-postgresql').metadata.annotations['helm.sh/resource-policy'],

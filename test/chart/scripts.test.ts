@@ -83,7 +83,7 @@ describe.skipIf(!canRun).each(helms())('rendered scripts with $label', (helm) =>
     const rendered = await template(helm, {
       jobs: { createTenant: { enabled: true, tenant: { name: 'Data Team', slug: 'data-team' } } },
     });
-    const job = container(rendered.get('Job', 'rel-create-tenant'), 'create-tenant');
+    const job = container(rendered.get('Job', 'rel-create-tenant-job'), 'create-tenant');
     expect(job.args.slice(0, 2)).toEqual(['bash', '-c']);
     tenantScript = job.args[2];
     tenantEnv = envValues(job);

@@ -108,12 +108,13 @@ describe.each(helms())('helm template with $label', (helm) => {
       expect(image('graphql')).toBe(`prefecthq/server:${chartMeta.appVersion}`);
       expect(image('towel')).toBe(`prefecthq/server:${chartMeta.appVersion}`);
       expect(image('apollo')).toBe(`prefecthq/apollo:${chartMeta.appVersion}`);
-      expect(image('ui')).toBe('prefecthq/ui:2022.09.23');
+      // The last released chart's pins: UI tags are dates with dashes (2022.09.23 was never pushed).
+      expect(image('ui')).toBe('prefecthq/ui:2022-09-14');
       expect(chartMeta.appVersion).toBe('2022.09.23');
       const pg = rendered.get('StatefulSet', 'rel-postgresql');
       expect(podSpec(pg).containers[0].image).toBe('postgres:14');
       expect(podSpec(rendered.get('Pod', 'rel-test-apollo')).containers[0].image).toBe(
-        'prefecthq/prefect:1.4.1',
+        'prefecthq/prefect:1.4.0',
       );
     });
 
@@ -154,7 +155,7 @@ describe.each(helms())('helm template with $label', (helm) => {
       });
       expect(secretRef(hasura, 'PGPASSWORD')).toEqual({
         name: 'rel-postgresql',
-        key: 'postgresql-password',
+        key: 'postgres-password',
       });
     });
 
@@ -167,11 +168,21 @@ describe.each(helms())('helm template with $label', (helm) => {
         container(deployment(rendered, 'apollo'), 'apollo'),
       ];
       for (const c of servers) {
-        expect(envValues(c), c.name).toMatchObject(sharedServerEnv());
-        for (const env of ['PGPASSWORD', 'PREFECT_SERVER__DATABASE__PASSWORD']) {
+        const { PREFECT_SERVER__DATABASE__CONNECTION_URL: url, ...shared } = sharedServerEnv();
+        expect(envValues(c), c.name).toMatchObject(shared);
+        // Only graphql and its migrations open the database, and only they get its URL and
+        // PGPASSWORD, as in the original chart.
+        const opensDatabase = c.name === 'graphql' || c.name === 'db-upgrade';
+        expect(envValues(c).PREFECT_SERVER__DATABASE__CONNECTION_URL, c.name).toBe(
+          opensDatabase ? url : undefined,
+        );
+        expect(envOf(c).has('PGPASSWORD'), c.name).toBe(opensDatabase);
+        for (const env of opensDatabase
+          ? ['PGPASSWORD', 'PREFECT_SERVER__DATABASE__PASSWORD']
+          : ['PREFECT_SERVER__DATABASE__PASSWORD']) {
           expect(secretRef(c, env), `${c.name} ${env}`).toEqual({
             name: 'rel-postgresql',
-            key: 'postgresql-password',
+            key: 'postgres-password',
           });
         }
       }
@@ -182,11 +193,14 @@ describe.each(helms())('helm template with $label', (helm) => {
       const init = podSpec(graphql).initContainers;
       expect(init.map((c: K8sObject) => c.name)).toEqual(['db-upgrade']);
       expect(commandLine(init[0])).toContain('prefect-server database upgrade --yes');
+      expect(commandLine(init[0])).toBe(
+        'bash -c /usr/local/bin/prefect-server database upgrade --yes',
+      );
       const main = container(graphql, 'graphql');
-      expect(envValues(main).PREFECT_SERVER_DB_CMD).toBe('echo DATABASE MIGRATIONS SKIPPED');
-      expect(commandLine(main)).toContain(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, expanded by bash in the pod
-        '${PREFECT_SERVER_DB_CMD} && exec python src/prefect_server/services/graphql/server.py',
+      // Vestigial in the image (nothing reads it), kept as the original set it.
+      expect(envValues(main).PREFECT_SERVER_DB_CMD).toBe("echo 'DATABASE MIGRATIONS SKIPPED'");
+      expect(commandLine(main)).toBe(
+        'bash -c python src/prefect_server/services/graphql/server.py',
       );
       expect(commandLine(container(deployment(r('defaults'), 'towel'), 'towel'))).toBe(
         'python src/prefect_server/services/towel/__main__.py',
@@ -202,8 +216,9 @@ describe.each(helms())('helm template with $label', (helm) => {
         PREFECT_API_HEALTH_URL: `http://rel-graphql.${ns}:4201/health`,
         GRAPHQL_SERVICE_HOST: `http://rel-graphql.${ns}`,
         GRAPHQL_SERVICE_PORT: '4201',
-        PREFECT_SERVER__TELEMETRY__ENABLED: 'false',
       });
+      // apollo's own default is off; the original set no variable unless prefectConfig did.
+      expect(envValues(apollo)).not.toHaveProperty('PREFECT_SERVER__TELEMETRY__ENABLED');
     });
 
     it('points the UI at apollo as the browser sees it', () => {
@@ -275,7 +290,7 @@ describe.each(helms())('helm template with $label', (helm) => {
       });
       expect(secretRef(pg, 'POSTGRES_PASSWORD')).toEqual({
         name: 'rel-postgresql',
-        key: 'postgresql-password',
+        key: 'postgres-password',
       });
       expect(pg.volumeMounts).toContainEqual({
         name: 'data',
@@ -287,13 +302,18 @@ describe.each(helms())('helm template with $label', (helm) => {
       expect(sql).toMatch(/ALTER DATABASE %I SET timezone TO %L', current_database\(\), 'UTC'/);
     });
 
-    it('generates one password into a Secret that helm keeps, under both keys', () => {
+    it('generates one password into a Secret that helm keeps, under every released key', () => {
       const secret = r('defaults').get('Secret', 'rel-postgresql');
       expect(secret.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
       const data = decodeSecret(secret);
-      expect(Object.keys(data).sort()).toEqual(['postgres-password', 'postgresql-password']);
+      expect(Object.keys(data).sort()).toEqual([
+        'password',
+        'postgres-password',
+        'postgresql-password',
+      ]);
       expect(data['postgresql-password']).toMatch(/^[A-Za-z0-9]{32}$/);
       expect(data['postgres-password']).toBe(data['postgresql-password']);
+      expect(data.password).toBe(data['postgresql-password']);
     });
 
     it('mounts a ServiceAccount token in no pod, and has no agent RBAC', () => {
@@ -357,7 +377,7 @@ describe.each(helms())('helm template with $label', (helm) => {
   });
 
   describe('external database', () => {
-    it('renders no database objects and reads the existing Secret (seed key)', () => {
+    it('renders no database objects and reads the existing Secret (key by era: 2022.09 without era keys)', () => {
       const rendered = r('externalDatabase');
       expect(rendered.byComponent('StatefulSet', 'postgresql')).toEqual([]);
       expect(rendered.byComponent('Service', 'postgresql')).toEqual([]);
@@ -366,15 +386,16 @@ describe.each(helms())('helm template with $label', (helm) => {
       const url = 'postgresql://prefect@db.example.com:5432/prefect';
       const graphql = container(deployment(rendered, 'graphql'), 'graphql');
       expect(envValues(graphql)).toMatchObject(sharedServerEnv(url, 'db.example.com'));
+      // helm template cannot look the Secret up, and no era key is set: the last release's key.
       expect(secretRef(graphql, 'PGPASSWORD')).toEqual({
         name: 'my-db-secret',
-        key: 'postgresql-password',
+        key: 'postgres-password',
       });
       const hasura = container(deployment(rendered, 'hasura'), 'hasura');
       expect(envValues(hasura).HASURA_GRAPHQL_DATABASE_URL).toBe(url);
       expect(secretRef(hasura, 'PGPASSWORD')).toEqual({
         name: 'my-db-secret',
-        key: 'postgresql-password',
+        key: 'postgres-password',
       });
     });
 
@@ -383,12 +404,16 @@ describe.each(helms())('helm template with $label', (helm) => {
       expect(rendered.all('Secret')).toEqual([]);
       for (const component of ['hasura', 'graphql', 'towel', 'apollo']) {
         const c = podSpec(deployment(rendered, component)).containers[0];
-        expect(secretRef(c, 'PGPASSWORD'), component).toEqual({
+        const env =
+          component === 'hasura' || component === 'graphql'
+            ? 'PGPASSWORD'
+            : 'PREFECT_SERVER__DATABASE__PASSWORD';
+        expect(secretRef(c, env), component).toEqual({
           name: 'my-db-secret-2022',
           key: 'postgres-password',
         });
       }
-      expect(envValues(container(deployment(rendered, 'towel'), 'towel'))).toMatchObject(
+      expect(envValues(container(deployment(rendered, 'graphql'), 'graphql'))).toMatchObject(
         sharedServerEnv(
           'postgresql://app@db.example.com:5432/flows',
           'db.example.com',
@@ -404,7 +429,7 @@ describe.each(helms())('helm template with $label', (helm) => {
       const rendered = r('agent');
       const agent = deployment(rendered, 'agent');
       const c = container(agent, 'agent');
-      expect(c.image).toBe('prefecthq/prefect:1.4.1');
+      expect(c.image).toBe('prefecthq/prefect:1.4.0');
       expect(commandLine(c)).toBe(
         'prefect agent kubernetes start --job-template /etc/prefect/job-template/custom_job.yaml',
       );
@@ -436,7 +461,11 @@ describe.each(helms())('helm template with $label', (helm) => {
 
     it('limits the Role to the namespace resources the agent uses, without wildcards', () => {
       const rendered = r('agent');
-      const role = rendered.get('Role', 'rel-agent');
+      // Named as the original chart named them.
+      const role = rendered.get('Role', 'rel-agent-role');
+      expect(rendered.get('RoleBinding', 'rel-agent-role-binding').roleRef.name).toBe(
+        'rel-agent-role',
+      );
       const grants = new Map<string, string[]>();
       for (const rule of role.rules) {
         for (const group of rule.apiGroups) {
@@ -460,11 +489,11 @@ describe.each(helms())('helm template with $label', (helm) => {
       expect(grants.get('/pods')?.slice().sort()).toEqual(write);
       expect(grants.get('/pods/log')?.slice().sort()).toEqual(['get', 'list', 'watch']);
       expect(grants.get('/events')?.slice().sort()).toEqual(['get', 'list', 'watch']);
-      const binding = rendered.get('RoleBinding', 'rel-agent');
+      const binding = rendered.get('RoleBinding', 'rel-agent-role-binding');
       expect(binding.roleRef).toEqual({
         apiGroup: 'rbac.authorization.k8s.io',
         kind: 'Role',
-        name: 'rel-agent',
+        name: 'rel-agent-role',
       });
       expect(binding.subjects).toEqual([
         { kind: 'ServiceAccount', name: 'rel-serviceaccount', namespace: ns },
@@ -522,8 +551,13 @@ describe.each(helms())('helm template with $label', (helm) => {
   describe('includeChartNameInComponents', () => {
     it('names every object {release}-{chart}-{component}, selectors unchanged', () => {
       const rendered = r('chartNameInComponents');
+      // The database's objects keep {release}-postgresql, as the original's Bitnami subchart
+      // named them: the kept password Secret and the database host do not move.
       for (const object of rendered.objects) {
-        expect(object.metadata.name, object.kind).toMatch(/^rel-prefect-server-/);
+        const database = object.metadata.labels?.['app.kubernetes.io/component'] === 'postgresql';
+        expect(object.metadata.name, object.kind).toMatch(
+          database ? /^rel-postgresql/ : /^rel-prefect-server-/,
+        );
       }
       expect(rendered.names('Deployment').sort()).toEqual(
         ['agent', 'apollo', 'graphql', 'hasura', 'towel', 'ui'].map(
@@ -532,9 +566,9 @@ describe.each(helms())('helm template with $label', (helm) => {
       );
       const graphql = container(deployment(rendered, 'graphql'), 'graphql');
       expect(envValues(graphql).PREFECT_SERVER__DATABASE__CONNECTION_URL).toBe(
-        `postgresql://prefect@rel-prefect-server-postgresql.${ns}:5432/prefect`,
+        `postgresql://prefect@rel-postgresql.${ns}:5432/prefect`,
       );
-      expect(secretRef(graphql, 'PGPASSWORD').name).toBe('rel-prefect-server-postgresql');
+      expect(secretRef(graphql, 'PGPASSWORD').name).toBe('rel-postgresql');
       expect(deployment(rendered, 'apollo').spec.selector.matchLabels).toEqual(
         selectorLabels('apollo'),
       );
@@ -572,7 +606,10 @@ describe.each(helms())('helm template with $label', (helm) => {
       expect(decodeSecret(rendered.get('Secret', 'rel-postgresql'))).toEqual({
         'postgresql-password': 'seed-Pa55word',
         'postgres-password': 'seed-Pa55word',
+        password: 'seed-Pa55word',
       });
+      // Only seed-era keys: the pods read the key the seed-era releases read.
+      expect(secretRef(graphql, 'PGPASSWORD').key).toBe('postgresql-password');
       expect(rendered.get('Service', 'rel-postgresql').spec.ports[0]).toMatchObject({
         port: 6543,
         targetPort: 'postgresql',
@@ -595,8 +632,8 @@ describe.each(helms())('helm template with $label', (helm) => {
     it('honours the 2022.09-era keys', () => {
       const rendered = r('era202209');
       const url = `postgresql://newuser@rel-postgresql.${ns}:7654/newdb`;
-      const apollo = container(deployment(rendered, 'apollo'), 'apollo');
-      expect(envValues(apollo)).toMatchObject(
+      const graphql = container(deployment(rendered, 'graphql'), 'graphql');
+      expect(envValues(graphql)).toMatchObject(
         sharedServerEnv(url, `rel-postgresql.${ns}`, '7654', 'newuser'),
       );
       expect(
@@ -618,8 +655,8 @@ describe.each(helms())('helm template with $label', (helm) => {
 
     it('lets the 2022.09-era keys win over the seed-era keys, key by key', () => {
       const rendered = r('bothEras');
-      const towel = container(deployment(rendered, 'towel'), 'towel');
-      expect(envValues(towel)).toMatchObject(
+      const graphql = container(deployment(rendered, 'graphql'), 'graphql');
+      expect(envValues(graphql)).toMatchObject(
         sharedServerEnv(
           `postgresql://newuser@rel-postgresql.${ns}:6543/seeddb`,
           `rel-postgresql.${ns}`,
@@ -627,7 +664,7 @@ describe.each(helms())('helm template with $label', (helm) => {
           'newuser',
         ),
       );
-      expect(secretRef(towel, 'PGPASSWORD')).toEqual({
+      expect(secretRef(graphql, 'PREFECT_SERVER__DATABASE__PASSWORD')).toEqual({
         name: 'new-secret',
         key: 'postgres-password',
       });
@@ -646,7 +683,8 @@ describe.each(helms())('helm template with $label', (helm) => {
   describe('createTenant', () => {
     it('runs an idempotent hook Job that waits for apollo', () => {
       const rendered = r('createTenant');
-      const job = rendered.get('Job', 'rel-create-tenant');
+      // Named as the original chart's Job was.
+      const job = rendered.get('Job', 'rel-create-tenant-job');
       expect(job.metadata.annotations).toMatchObject({
         'helm.sh/hook': 'post-install,post-upgrade',
         'helm.sh/hook-delete-policy': 'before-hook-creation',
@@ -655,7 +693,7 @@ describe.each(helms())('helm template with $label', (helm) => {
       expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
       expect(job.spec.activeDeadlineSeconds).toBeLessThanOrEqual(3600);
       const c = container(job, 'create-tenant');
-      expect(c.image).toBe('prefecthq/prefect:1.4.1');
+      expect(c.image).toBe('prefecthq/prefect:1.4.0');
       expect(envValues(c)).toMatchObject({
         PREFECT__BACKEND: 'server',
         PREFECT__CLOUD__API: `http://rel-apollo.${ns}:4200/graphql`,

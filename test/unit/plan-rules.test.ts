@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   databaseHost,
   hostName,
@@ -11,7 +14,10 @@ import {
   type Rule,
   releaseName,
   tenantSlug,
+  uiImageTag,
 } from '../../src/plan/rules.js';
+
+const publishedValues = resolve(import.meta.dirname, '../../../shared/original-chart/values');
 
 function check(rule: Rule, good: string[], bad: [string, RegExp][]) {
   for (const value of good) expect(rule(value), `"${value}" should be accepted`).toBeUndefined();
@@ -69,6 +75,21 @@ describe('answer rules', () => {
         ['-x', /not starting/],
         ['a:b', /1 to 128/],
         ['x'.repeat(129), /1 to 128/],
+      ],
+    );
+  });
+
+  it('UI image tags: every tag a released chart pinned is accepted, a server-style dotted date is refused', () => {
+    const pinned = readdirSync(publishedValues)
+      .map((file) => parse(readFileSync(resolve(publishedValues, file), 'utf8')).uiVersionTag)
+      .filter((tag): tag is string => typeof tag === 'string' && tag !== '');
+    expect(pinned).toContain('2022-09-14');
+    check(
+      uiImageTag,
+      [...new Set(pinned), 'latest'],
+      [
+        ['2022.09.23', /does not exist: prefecthq\/ui tags are dates with dashes, e.g. 2022-09-23/],
+        ['a:b', /1 to 128/],
       ],
     );
   });
