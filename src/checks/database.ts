@@ -161,6 +161,22 @@ export function judgeSecret(fact: SecretFact, namespace: string): CheckResult {
       `Create it without putting the password in your shell history: ${recreate}`,
     );
   }
+  // The same `postgresql.existingSecret` line meant two keys: postgresql-password up to chart
+  // 2022.04.14, postgres-password from 2022.09.07. A Secret written for the other era is the
+  // usual cause, and the cure is different: say which it is.
+  const otherEra = {
+    'postgres-password': 'postgresql-password',
+    'postgresql-password': 'postgres-password',
+  }[fact.key];
+  if (!fact.keys.includes(fact.key) && otherEra && fact.keys.includes(otherEra)) {
+    const eraOf = (key: string) =>
+      key === 'postgresql-password' ? 'charts up to 2022.04.14' : 'charts from 2022.09.07';
+    return fail(
+      `Secret ${fact.name} holds the password under ${otherEra} (the key ${eraOf(otherEra)} read), but the pods read ${fact.key} (the key ${eraOf(fact.key)} read)`,
+      `Copy it under ${fact.key} too, without printing it: kubectl get secret ${fact.name} -n ${namespace} -o json | jq '.data["${fact.key}"] = .data["${otherEra}"]' | kubectl apply -f -   (this project's chart reads whichever of the two the Secret holds: prefect-server upgrade then picks it up too)`,
+      true,
+    );
+  }
   if (!fact.keys.includes(fact.key)) {
     return fail(
       `Secret ${fact.name} has no key ${fact.key} (it has: ${fact.keys.join(', ') || 'no keys'}); the pods read the password from ${fact.key}`,

@@ -180,6 +180,29 @@ describe('the password Secret', () => {
       'Secret r-postgresql has no key postgresql-password (it has: password); the pods read the password from postgresql-password',
     );
   });
+
+  it("a Secret written for the other era's key says which era each key belongs to", () => {
+    // A 2022.09-era Secret (postgres-password) under pods of a 2022.04-era release, and back.
+    const seedPods = judgeSecret(
+      { ...fact, keys: ['postgres-password'], password: undefined },
+      'ns',
+    );
+    expect(seedPods).toMatchObject({ status: 'fail', badInput: true });
+    expect(seedPods.message).toBe(
+      'Secret r-postgresql holds the password under postgres-password (the key charts from 2022.09.07 read), but the pods read postgresql-password (the key charts up to 2022.04.14 read)',
+    );
+    expect(seedPods.hint).toContain(
+      `jq '.data["postgresql-password"] = .data["postgres-password"]'`,
+    );
+    const newPods = judgeSecret(
+      { ...fact, key: 'postgres-password', keys: ['postgresql-password'], password: undefined },
+      'ns',
+    );
+    expect(newPods.message).toContain(
+      'holds the password under postgresql-password (the key charts up to 2022.04.14 read)',
+    );
+    expect(newPods.hint).not.toMatch(/--from-literal|PASSWORD=/);
+  });
 });
 
 describe('logging in', () => {
