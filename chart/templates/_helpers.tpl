@@ -93,12 +93,18 @@ annotations:
 {{- .Values.serverVersionTag | default .Chart.AppVersion | toString -}}
 {{- end -}}
 
+{{/*
+Prefect and UI tags. Empty (as the published 2022.03.29 values file had them) means the last
+released chart's pins, the same as values.yaml's defaults: the appVersion is a server tag, and
+neither prefecthq/prefect nor prefecthq/ui was ever pushed under it (the original rendered an
+image with no tag at all, which never pulls).
+*/}}
 {{- define "prefect-server.prefectTag" -}}
-{{- .Values.prefectVersionTag | default .Chart.AppVersion | toString -}}
+{{- .Values.prefectVersionTag | default "1.4.0" | toString -}}
 {{- end -}}
 
 {{- define "prefect-server.uiTag" -}}
-{{- .Values.uiVersionTag | default .Chart.AppVersion | toString -}}
+{{- .Values.uiVersionTag | default "2022-09-14" | toString -}}
 {{- end -}}
 
 {{/*

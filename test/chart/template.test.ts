@@ -118,6 +118,17 @@ describe.each(helms())('helm template with $label', (helm) => {
       );
     });
 
+    it('keeps the published pins when a values file empties the tags (the 2022.03.29 file did)', async () => {
+      const empty = await template(helm, { prefectVersionTag: '', uiVersionTag: '' });
+      const rendered = r('defaults');
+      const image = (x: Rendered, kind: string, name: string) =>
+        podSpec(x.get(kind, name)).containers[0].image;
+      expect(image(empty, 'Deployment', 'rel-ui')).toBe(image(rendered, 'Deployment', 'rel-ui'));
+      expect(image(empty, 'Pod', 'rel-test-apollo')).toBe(
+        image(rendered, 'Pod', 'rel-test-apollo'),
+      );
+    });
+
     it('serves apollo and the UI on ClusterIP Services with the fixed ports', () => {
       const rendered = r('defaults');
       const ports = Object.fromEntries(

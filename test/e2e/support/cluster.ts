@@ -90,8 +90,10 @@ export function namespacesForThisFile(): (
 ) => Promise<string> {
   const removals: (() => Promise<void>)[] = [];
   afterAll(async () => {
-    const results = await Promise.allSettled(removals.map((remove) => remove()));
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    // One namespace at a time: a file with many namespaces would otherwise start dozens of
+    // kubectl processes at once on a two-core machine.
+    const failed: string[] = [];
+    for (const remove of removals) await remove().catch((error) => failed.push(String(error)));
     if (failed.length) throw new Error(failed.join('\n'));
   });
   return async (prefix, options) => {
