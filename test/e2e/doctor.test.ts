@@ -442,7 +442,7 @@ describe('database checks on a real PostgreSQL server', () => {
     expect(wrong.check('database-login').details[1]).toContain("ALTER USER prefect PASSWORD '...'");
   });
 
-  it('a Secret with the wrong key fails naming the key the pods read', async () => {
+  it("a Secret holding only the other era's key fails naming both keys and their eras", async () => {
     const patch = (ops: object[]) =>
       kubectl([
         'patch',
@@ -456,9 +456,11 @@ describe('database checks on a real PostgreSQL server', () => {
         JSON.stringify(ops),
       ]);
     const encoded = Buffer.from(secretPassword).toString('base64');
+    // The pods of our chart (no era keys in the values) read postgres-password, the key of the
+    // 2022.09 releases; leave only the key the releases up to 2022.04.14 read.
     await patch([
-      { op: 'remove', path: '/data/postgresql-password' },
-      { op: 'add', path: '/data/password', value: encoded },
+      { op: 'remove', path: '/data/postgres-password' },
+      { op: 'remove', path: '/data/password' },
     ]);
     try {
       const { check, exitCode } = await doctorJson(['--category', 'database']);
@@ -466,13 +468,16 @@ describe('database checks on a real PostgreSQL server', () => {
       expect(check('database-secret')).toMatchObject({
         status: 'fail',
         message:
-          'Secret prefect-server-postgresql has no key postgresql-password (it has: password, postgres-password); the pods read the password from postgresql-password',
+          'Secret prefect-server-postgresql holds the password under postgresql-password (the key charts up to 2022.04.14 read), but the pods read postgres-password (the key charts from 2022.09.07 read)',
       });
+      expect(check('database-secret').hint).toContain(
+        `jq '.data["postgres-password"] = .data["postgresql-password"]'`,
+      );
       expect(check('database-login').status).toBe('warn');
     } finally {
       await patch([
-        { op: 'remove', path: '/data/password' },
-        { op: 'add', path: '/data/postgresql-password', value: encoded },
+        { op: 'add', path: '/data/postgres-password', value: encoded },
+        { op: 'add', path: '/data/password', value: encoded },
       ]);
     }
   });
@@ -543,11 +548,11 @@ describe('api and agent checks', () => {
     const binding = await kubectlJson([
       'get',
       'rolebinding',
-      'prefect-server-agent',
+      'prefect-server-agent-role-binding',
       '-n',
       ns.name,
     ]);
-    await kubectl(['delete', 'rolebinding', 'prefect-server-agent', '-n', ns.name]);
+    await kubectl(['delete', 'rolebinding', 'prefect-server-agent-role-binding', '-n', ns.name]);
     try {
       const { check } = await doctorJson(['--category', 'agent']);
       expect(check('agent-rbac')).toMatchObject({

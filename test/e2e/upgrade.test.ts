@@ -62,14 +62,14 @@ describe.each(helms())('upgrade with $label', (h) => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('~ agent.enabled: false -> true');
     expect(result.stdout).toContain('+ Deployment/prefect-server-agent');
-    expect(result.stdout).toContain('+ Role/prefect-server-agent');
+    expect(result.stdout).toContain('+ Role/prefect-server-agent-role');
     expect(result.stdout).toMatch(/Upgraded: prefect-server is at revision 2 \(deployed\)/);
 
     expect(await lastRevision(h.path, ns)).toEqual({ number: 2, status: 'deployed' });
     await kubectl([
       'get',
       'deployment/prefect-server-agent',
-      'role/prefect-server-agent',
+      'role/prefect-server-agent-role',
       '-n',
       ns,
     ]);

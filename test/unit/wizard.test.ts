@@ -94,7 +94,8 @@ const facts: ClusterFacts = {
   ],
 };
 
-const chartDefaults = { serverTag: '2022.09.23', prefectTag: '1.4.1', uiTag: '2022.09.19' };
+// The bundled chart's pins (chart/values.yaml): UI tags are dates with dashes.
+const chartDefaults = { serverTag: '2022.09.23', prefectTag: '1.4.0', uiTag: '2022-09-14' };
 
 interface FakeOptions {
   contexts?: string[];
@@ -193,7 +194,7 @@ describe('install wizard', () => {
       await t.answer('Deploy the Prefect Kubernetes agent? (y/N)', ENTER);
       await t.answer('How will you reach the UI and the API?', ENTER);
       await t.answer(
-        "Use the chart's image versions (server 2022.09.23, Prefect Core 1.4.1, UI 2022.09.19)? (Y/n)",
+        "Use the chart's image versions (server 2022.09.23, Prefect Core 1.4.0, UI 2022-09-14)? (Y/n)",
         ENTER,
       );
       await t.answer('Create a tenant at install? (the UI and agents need one) (Y/n)', ENTER);
@@ -634,10 +635,13 @@ describe('install wizard', () => {
     const { answers } = await converse(given, ctx, async (t) => {
       await t.answer("Use the chart's image versions", 'n', ENTER);
       await t.answer('Server image tag (apollo, graphql, towel) (2022.09.23)', ENTER);
-      await t.answer('Prefect Core image tag (agent, tenant job) (1.4.1)', CLEAR, '1.3.0', ENTER);
-      await t.answer('UI image tag', 'bad tag!', ENTER);
+      await t.answer('Prefect Core image tag (agent, tenant job) (1.4.0)', CLEAR, '1.3.0', ENTER);
+      await t.answer('UI image tag (a date with dashes)', CLEAR, 'bad tag!', ENTER);
       await t.waitFor('Image tag "bad tag!" must be 1 to 128');
+      // A server-style dotted date names a UI image that was never pushed.
       await t.type(CLEAR, '2022.09.01', ENTER);
+      await t.waitFor('UI image tag "2022.09.01" does not exist');
+      await t.type(CLEAR, '2022-09-01', ENTER);
       await t.answer('Create a tenant at install?', ENTER);
       await t.answer('Tenant name (default)', 'Data Team', ENTER);
       await t.answer('Tenant slug (data-team)', ENTER);
@@ -648,14 +652,14 @@ describe('install wizard', () => {
     expect('serverTag' in answers).toBe(false);
     expect(answers).toMatchObject({
       prefectTag: '1.3.0',
-      uiTag: '2022.09.01',
+      uiTag: '2022-09-01',
       tenant: true,
       tenantName: 'Data Team',
       tenantSlug: 'data-team',
       imagePullSecrets: ['regcred', 'mirror-creds'],
     });
     const plan = buildPlan(answers);
-    expect(plan.versions).toEqual({ server: undefined, prefect: '1.3.0', ui: '2022.09.01' });
+    expect(plan.versions).toEqual({ server: undefined, prefect: '1.3.0', ui: '2022-09-01' });
     expect(plan.tenant).toEqual({ create: true, name: 'Data Team', slug: 'data-team' });
     expect(plan.imagePullSecrets).toEqual(['regcred', 'mirror-creds']);
   });
