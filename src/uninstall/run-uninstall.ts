@@ -84,6 +84,21 @@ export async function runUninstall(flags: UninstallFlags, out: Output): Promise<
       ['uninstall', name, '--namespace', ns, '--wait', '--timeout', flags.timeout ?? '5m'],
       { timeoutMs: 10 * 60_000 },
     );
+    // helm leaves hook resources behind on uninstall: the create-tenant Job would stay, its pod
+    // naming the ServiceAccount helm just removed. It is part of the release, so it goes too.
+    await kubectl.run(
+      [
+        'delete',
+        'jobs',
+        '--namespace',
+        ns,
+        '--selector',
+        `${instanceSelector(name)},app.kubernetes.io/component=create-tenant`,
+        '--ignore-not-found',
+        '--wait=false',
+      ],
+      { allowFailure: true },
+    );
     spinner.succeed(`Uninstalled ${name} from ${ns}`);
   }
 

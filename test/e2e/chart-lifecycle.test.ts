@@ -130,12 +130,13 @@ describe.each(helms())('chart/ with $label', (h) => {
       '--set',
       'agent.enabled=true',
       '--set',
-      'uiVersionTag=2022.09.01',
+      // A UI tag that was published (2022.09.07's pin): the default is 2022-09-14.
+      'uiVersionTag=2022-06-02',
     ]);
     // lookup found the generated password: the upgrade keeps it byte for byte
     expect(await passwordSecret()).toEqual(firstPassword);
     const ui = (await deployments()).find((d) => d.metadata.name === `${release}-ui`) as Deployment;
-    expect(ui.spec.template.spec.containers[0]?.image).toMatch(/:2022\.09\.01$/);
+    expect(ui.spec.template.spec.containers[0]?.image).toMatch(/:2022-06-02$/);
 
     await helm(h.path, ['rollback', release, '1', '-n', ns.name, '--wait', '--timeout', '3m']);
     const history = JSON.parse(
@@ -146,7 +147,7 @@ describe.each(helms())('chart/ with $label', (h) => {
     const rolledBack = (await deployments()).find(
       (d) => d.metadata.name === `${release}-ui`,
     ) as Deployment;
-    expect(rolledBack.spec.template.spec.containers[0]?.image).toMatch(/:2022\.09\.23$/);
+    expect(rolledBack.spec.template.spec.containers[0]?.image).toMatch(/:2022-09-14$/);
   });
 
   it('uninstalls, keeping only the database password Secret', async () => {

@@ -20,7 +20,11 @@ import {
 let ns: { name: string; remove: () => Promise<void> };
 
 beforeAll(async () => {
-  ns = await createNamespace('e2e-control-plane');
+  // The control plane's own pods run images that can never be pulled, on purpose: kwok runs
+  // them anyway, which is what is tested here.
+  ns = await createNamespace('e2e-control-plane', {
+    extraImages: ['example.invalid/never-pulled:1', 'example.invalid/job:1'],
+  });
 });
 afterAll(async () => {
   await ns.remove();

@@ -156,6 +156,10 @@ describe('uninstall', () => {
     );
     const deployments = await kubectlJson(['get', 'deployments', '-n', ns.name]);
     expect(deployments.items).toEqual([]);
+    // helm keeps hook resources on uninstall; the create-tenant Job is removed with the release
+    // (its pod would name the ServiceAccount helm just removed).
+    const jobs = await kubectlJson(['get', 'jobs', '-n', ns.name]);
+    expect(jobs.items).toEqual([]);
 
     // Install again under the same name: the kept Secret and claim are reused.
     expect(

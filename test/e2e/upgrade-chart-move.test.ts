@@ -42,13 +42,25 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Every object in the namespace with its resourceVersion: unchanged means untouched. */
+/**
+ * Every object in the namespace with what a change to it would move: the generation of a
+ * workload (its controllers keep updating its status, and so its resourceVersion, as pods come
+ * up), the resourceVersion of anything else. Unchanged means untouched.
+ */
 async function objectVersions(ns: string): Promise<Record<string, string>> {
   const list = await kubectlJson<{
-    items: { kind: string; metadata: { name: string; resourceVersion: string } }[];
+    items: {
+      kind: string;
+      metadata: { name: string; resourceVersion: string; generation?: number };
+    }[];
   }>(['get', 'secrets,configmaps,services,deployments,statefulsets,serviceaccounts', '-n', ns]);
   return Object.fromEntries(
-    list.items.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]),
+    list.items.map((o) => [
+      `${o.kind}/${o.metadata.name}`,
+      o.metadata.generation === undefined
+        ? o.metadata.resourceVersion
+        : `generation ${o.metadata.generation}`,
+    ]),
   );
 }
 
