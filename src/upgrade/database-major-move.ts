@@ -89,7 +89,7 @@ export function planDatabaseMove(input: DatabaseMoveInput): DatabaseMove {
   const reasons: string[] = [];
   if (from === 'bitnami-9' && to === 'bitnami-11') {
     reasons.push(
-      `the PostgreSQL 9 -> 11 move of chart 2022.09.07 (${described[from]} -> ${described[to]}) changes the password Secret's key: ${release}-postgresql holds postgresql-password, the new chart requires postgres-password, and helm would stop with "PASSWORDS ERROR: the secret does not contain the key postgres-password"`,
+      `chart 2022.09.07 moved its subchart from Bitnami PostgreSQL 9 -> 11 (${described[from]} -> ${described[to]}), which changes the password Secret's key: ${release}-postgresql holds postgresql-password, the new chart requires postgres-password, and helm would stop with "PASSWORDS ERROR: the secret does not contain the key postgres-password"`,
     );
   }
   if (to === 'bundled') {
