@@ -26,7 +26,10 @@ export function addClusterOptions(command: Command): Command {
     .option('--context <name>', 'kube context to use (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('-n, --namespace <name>', 'namespace of the release')
-    .option('--release <name>', 'Helm release name (default: prefect-server)');
+    .option(
+      '--release <name>',
+      'Helm release name (default: prefect-server; for an installed release, the only Prefect Server release of the namespace)',
+    );
 }
 
 /**
