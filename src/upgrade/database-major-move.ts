@@ -23,6 +23,15 @@ const described: Record<Family, string> = {
   bundled: "this package's chart, the official postgres image",
 };
 
+/** PostgreSQL server major of each family (ours: the chart's default image, postgres:14). */
+const serverMajor: Record<Family, number> = { 'bitnami-9': 11, 'bitnami-11': 14, bundled: 14 };
+
+function keysOfVersion(version: string): string[] {
+  return isReleasedChart(version)
+    ? passwordSecretKeys(releasedEra(version))
+    : passwordSecretKeys('bundled');
+}
+
 function familyOfVersion(version: string): Family {
   if (!isReleasedChart(version)) return 'bundled';
   return releasedEra(version) === 'seed' ? 'bitnami-9' : 'bitnami-11';
@@ -64,7 +73,6 @@ export function backupCommand(release: string, namespace: string): string {
 
 export function planDatabaseMove(input: DatabaseMoveInput): DatabaseMove {
   const { release, namespace, currentVersion, target, userValues } = input;
-  if (!isReleasedChart(currentVersion)) return { kind: 'none' }; // ours: out of this rule's reach
   const from = familyOfVersion(currentVersion);
   const to = familyOfChart(target);
   const pg = isObject(userValues.postgresql) ? userValues.postgresql : {};
@@ -76,7 +84,7 @@ export function planDatabaseMove(input: DatabaseMoveInput): DatabaseMove {
       (s): s is string => typeof s === 'string' && s !== '',
     );
     if (named === undefined || from === to) return { kind: 'none' };
-    const currentKeys = passwordSecretKeys(releasedEra(currentVersion));
+    const currentKeys = keysOfVersion(currentVersion);
     return {
       kind: 'check-secret',
       secret: named,
@@ -92,12 +100,12 @@ export function planDatabaseMove(input: DatabaseMoveInput): DatabaseMove {
       `chart 2022.09.07 moved its subchart from Bitnami PostgreSQL 9 -> 11 (${described[from]} -> ${described[to]}), which changes the password Secret's key: ${release}-postgresql holds postgresql-password, the new chart requires postgres-password, and helm would stop with "PASSWORDS ERROR: the secret does not contain the key postgres-password"`,
     );
   }
-  if (to === 'bundled') {
+  if (to === 'bundled' || from === 'bundled') {
     reasons.push(
       `the database StatefulSet ${release}-postgresql changes its selector and data directory layout (${described[from]} -> ${described[to]}); a StatefulSet's selector cannot change, so helm would fail after changing the other objects`,
     );
   }
-  if (!(from === 'bitnami-11' && to === 'bundled')) {
+  if (serverMajor[from] !== serverMajor[to]) {
     reasons.push(
       `PostgreSQL cannot open a data directory written by another major version (${described[from]} -> ${described[to]}): the data must be dumped and restored, not carried over`,
     );

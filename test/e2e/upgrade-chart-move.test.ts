@@ -6,7 +6,9 @@
 // contract.json and the published values files; here the CLI's decisions meet a real cluster:
 // - 2022.04.14 -> 2022.09.23 with the bundled database is refused before anything changes (the
 //   Secret key move and the PostgreSQL major version), with the back-up command;
-// - an external database moves, once its Secret holds the key the target chart reads.
+// - an external database moves, once its Secret holds the key the target chart reads;
+// - a release of our chart with its bundled database is refused a move to a released chart
+//   (its StatefulSet would have to become Bitnami's).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,5 +200,29 @@ describe.each([h3, h4])('upgrade of a released chart across 2022.09.07 ($label)'
       externalHostname: 'db.example.com',
       existingSecret: 'my-pg',
     });
+  });
+});
+
+describe('a release of our chart with the bundled database', () => {
+  it(`is refused a move to the released ${to} before anything changes`, async () => {
+    const ns = await namespace('e2e-move-ours');
+    expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
+    const history = await releaseHistory(h3.path, ns);
+    const secret = await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns]);
+    const env = cliEnv(h3, helmHomes(join(work, 'ours')));
+    const refused = await runCli(
+      h3,
+      ['upgrade', '-n', ns, '--version', to, '--repo-url', repo.url, '--yes'],
+      { env, input: '' },
+    );
+    expect(refused.exitCode, String(refused.stderr)).toBe(2);
+    expect(String(refused.stderr)).toContain(
+      `Release prefect-server cannot move from chart 0.1.0 to ${to} with its bundled database`,
+    );
+    expect(String(refused.stderr)).toContain('changes its selector and data directory layout');
+    expect(await releaseHistory(h3.path, ns)).toEqual(history);
+    expect(
+      (await kubectlJson(['get', 'secret', 'prefect-server-postgresql', '-n', ns])).data,
+    ).toEqual(secret.data);
   });
 });

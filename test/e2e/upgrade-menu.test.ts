@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
-import { helmHomes, type SignedRepos, signedRepos } from './support/chart-repo.js';
+import { helmHomes } from './support/chart-repo.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
 import { kubectl, namespacesForThisFile } from './support/cluster.js';
+import { serveOriginalCharts } from './support/original-release.js';
 import { releaseHistory, releaseValues } from './support/release.js';
 import { keys, Terminal } from './support/terminal.js';
 
@@ -14,28 +15,49 @@ const [h3] = helms() as [ReturnType<typeof helms>[0]];
 const namespace = namespacesForThisFile();
 const values = (ns: string) => releaseValues(h3.path, ns);
 
-let repos: SignedRepos;
+// Stand-ins of the released charts, generated from ../shared/original-chart (not our chart
+// renumbered), served from 127.0.0.1.
+let repo: { url: string; close: () => Promise<void> };
 beforeAll(async () => {
-  repos = await signedRepos(h3.path);
+  repo = await serveOriginalCharts(h3.path, ['2022.04.14', '2022.09.23']);
 });
 afterAll(async () => {
-  await repos?.close();
+  await repo?.close();
 });
 
 /**
- * A release on the bundled chart, and the upgrade menu opened on it with "chart version" picked,
- * against the signed test repository (helm's repository files in a directory of this test).
+ * A release on the bundled chart with an external database (a bundled one cannot move to a
+ * released chart: its StatefulSet would become Bitnami's), and the upgrade menu opened on it
+ * with "chart version" picked, against the repository of stand-ins.
  */
 async function openChartVersionMenu(
   prefix: string,
 ): Promise<{ ns: string; term: Terminal; at: number }> {
-  const ns = await namespace(prefix);
-  expect((await runCli(h3, ['install', '--yes', '-n', ns, '--no-tenant'])).exitCode).toBe(0);
-  const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
-  const term = new Terminal(
-    ['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repos.url('good')],
-    { ...cliEnv(h3, { CI: '' }), ...homes },
+  // The stand-ins' pods name contract.json's bundled-database Secret whatever the values say,
+  // so with an external database their references are broken on purpose.
+  const ns = await namespace(prefix, { brokenReferencesExpected: true });
+  const install = await runCli(
+    h3,
+    [
+      'install',
+      '--yes',
+      '-n',
+      ns,
+      '--no-tenant',
+      '--database',
+      'external',
+      '--db-host',
+      'db.example.com',
+      '--db-password-stdin',
+    ],
+    { input: 'not-a-real-password\n' },
   );
+  expect(install.exitCode, String(install.stderr)).toBe(0);
+  const homes = helmHomes(await mkdtemp(join(tmpdir(), 'upgrade-menu-helm-')));
+  const term = new Terminal(['node', cliBin, 'upgrade', '-n', ns, '--repo-url', repo.url], {
+    ...cliEnv(h3, { CI: '' }),
+    ...homes,
+  });
   const at = await term.waitFor('chart version (now 0.1.0)');
   // agent, exposure, image versions, tenant Job, image pull Secrets, chart version
   term.type(keys.down.repeat(5));
@@ -96,7 +118,7 @@ describe('the upgrade menu in a real terminal', () => {
     let { at } = opened;
     try {
       at = await term.waitFor('2022.09.23 (newest released)', at);
-      await term.waitFor('2022.09.07', at);
+      await term.waitFor('2022.04.14', at);
       term.type(keys.down); // from the bundled chart (the default) to the newest release
       term.type(keys.enter);
       at = await term.waitFor('chart 0.1.0 -> 2022.09.23', at);
@@ -120,15 +142,15 @@ describe('the upgrade menu in a real terminal', () => {
     let { at } = opened;
     try {
       at = await term.waitFor('another released version (type it)', at);
-      // bundled, 2022.09.23, 2022.09.07, then the typed entry
+      // bundled, 2022.09.23, 2022.04.14, then the typed entry
       term.type(keys.down.repeat(3));
       term.type(keys.enter);
       at = await term.answer('Chart version (e.g. 2022.09.23)', 'latest!', at);
       at = await term.waitFor('Chart version "latest!" must look like 2022.09.23 or 1.2.3.', at);
       term.type('\x7f'.repeat('latest!'.length));
-      term.type('2022.09.07');
+      term.type('2022.04.14');
       term.type(keys.enter);
-      at = await term.waitFor('chart 0.1.0 -> 2022.09.07', at);
+      at = await term.waitFor('chart 0.1.0 -> 2022.04.14', at);
       at = await term.answer('Apply this upgrade to prefect-server?', '', at);
       await term.waitFor(/Upgraded: prefect-server is at revision 2 \(deployed\)/, at, 180_000);
       expect(await term.exitCode()).toBe(0);
@@ -136,6 +158,6 @@ describe('the upgrade menu in a real terminal', () => {
       term.kill();
     }
     const history = await releaseHistory(h3.path, ns);
-    expect(history.at(-1)).toMatchObject({ revision: 2, chart: 'prefect-server-2022.09.07' });
+    expect(history.at(-1)).toMatchObject({ revision: 2, chart: 'prefect-server-2022.04.14' });
   });
 });

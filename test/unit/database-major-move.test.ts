@@ -85,6 +85,9 @@ describe('planDatabaseMove', () => {
     ['2022.04.14', { source: 'bundled' } as const],
     ['2022.09.23', { source: 'bundled' } as const],
     ['2022.09.23', repo('2022.04.14')],
+    // Our chart's StatefulSet (official image) cannot become the Bitnami subchart's either.
+    ['0.1.0', repo('2022.09.23')],
+    ['0.1.0', repo('2022.04.14')],
   ])('refuses %s -> %o with the bundled database', (currentVersion, target) => {
     expect(planDatabaseMove({ ...base, currentVersion, target }).kind).toBe('refuse');
   });
@@ -92,10 +95,42 @@ describe('planDatabaseMove', () => {
   it.each([
     ['2021.04.27', repo('2022.04.14')],
     ['2022.09.07', repo('2022.09.23')],
-    ['0.1.0', repo('2022.09.23')],
     ['0.1.0', { source: 'bundled' } as const],
   ])('lets %s -> %o go on', (currentVersion, target) => {
     expect(planDatabaseMove({ ...base, currentVersion, target }).kind).toBe('none');
+  });
+
+  it('from our chart, the refusal names the StatefulSet change; the same server major is not called a data-directory problem', () => {
+    const move = planDatabaseMove({ ...base, currentVersion: '0.1.0', target: repo('2022.09.23') });
+    expect(move.kind).toBe('refuse');
+    if (move.kind !== 'refuse') return;
+    expect(move.message).toContain('changes its selector and data directory layout');
+    expect(move.message).not.toContain('another major version');
+    const older = planDatabaseMove({
+      ...base,
+      currentVersion: '0.1.0',
+      target: repo('2022.04.14'),
+    });
+    expect(older.kind === 'refuse' && older.message).toContain('another major version');
+  });
+
+  it('an external database on our chart moves to a released one; its Secret must hold that key', () => {
+    const userValues = {
+      postgresql: { useSubChart: false, externalHostname: 'db', existingSecret: 'my-pg' },
+    };
+    expect(
+      planDatabaseMove({
+        ...base,
+        userValues,
+        currentVersion: '0.1.0',
+        target: repo('2022.09.23'),
+      }),
+    ).toEqual({
+      kind: 'check-secret',
+      secret: 'my-pg',
+      keys: ['postgres-password'],
+      currentKeys: ['postgres-password', 'postgresql-password'],
+    });
   });
 
   it('an external database moves; its Secret must hold the key the target reads', () => {
