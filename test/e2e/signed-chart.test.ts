@@ -196,7 +196,23 @@ describe.each([helm3, helm4])('released charts with --verify, $label', (h) => {
   it('the same for upgrade: helm upgrade --verify refused, the cause named, the release unchanged', async () => {
     const ns = await namespace(`e2e-changed-up-${h.label}`);
     const env = isolatedEnv(h);
-    const installed = await install(h, ns, [], env);
+    // An external database: a bundled one may not move from our chart to a released one (its
+    // StatefulSet would have to become Bitnami's), which upgrade refuses before any download.
+    await kubectl([
+      'create',
+      'secret',
+      'generic',
+      'db-pass',
+      '-n',
+      ns,
+      '--from-literal=postgres-password=x',
+    ]);
+    const installed = await install(
+      h,
+      ns,
+      ['--database', 'external', '--db-host', 'db.example.com', '--db-existing-secret', 'db-pass'],
+      env,
+    );
     expect(installed.exitCode, String(installed.stderr)).toBe(0);
     repos.rearmChanges();
     const result = await execa(
