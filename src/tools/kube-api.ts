@@ -5,16 +5,116 @@
 // is one this reader understands, and through `kubectl get|create --raw` otherwise (exec
 // plugins, auth providers, proxies): the same requests and answers either way.
 import { Agent, request } from 'node:https';
+import { UserError } from '../errors.js';
 import { type DirectConnection, resolveConnection } from './kubeconfig.js';
 import type { Kubectl } from './kubectl.js';
+import { errorPrefix, stderrReason } from './run-tool.js';
 
-export class KubeApiError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
+/**
+ * The API server refused a request, or did not answer. A UserError, so wherever it surfaces it
+ * prints as one sentence and a hint, never as a crash. The message is the server's own reason
+ * alone (the sentences that embed it, such as preflight's "cannot reach …: <reason>", read the
+ * same on both transports); the request, its HTTP status and what to do are in the hint. Exit 1:
+ * the API layer cannot know whether the path names something the user typed; a caller that does
+ * (preflight's checks) decides bad input itself.
+ */
+export class KubeApiError extends UserError {
+  readonly method: string;
+  readonly path: string;
+  /** The HTTP status; from kubectl's "(Forbidden)" words on that transport; none without an answer. */
+  readonly status: number | undefined;
+
+  constructor(reason: string, request: { method: string; path: string; status?: number }) {
+    super(reason, { hint: kubeApiHint(request.method, request.path, request.status) });
+    this.name = 'KubeApiError';
+    this.method = request.method;
+    this.path = request.path;
+    this.status = request.status;
   }
+}
+
+/** The statuses kubectl names in "Error from server (Reason)" and "… (Unauthorized)". */
+const statusOfReason: Record<string, number> = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Gone: 410,
+  Invalid: 422,
+  TooManyRequests: 429,
+  InternalError: 500,
+  ServiceUnavailable: 503,
+  Timeout: 504,
+};
+
+/** The HTTP status behind kubectl's stderr, when it names one. */
+export function statusFromKubectl(stderr: string): number | undefined {
+  const word =
+    stderr.match(/Error from server \((\w+)\)/)?.[1] ?? stderr.match(/\((\w+)\)\s*$/)?.[1];
+  return word === undefined ? undefined : statusOfReason[word];
+}
+
+/** What a request asks in RBAC's words: `kubectl auth can-i` arguments. */
+export function accessOf(
+  method: string,
+  path: string,
+): { verb: string; resource: string; namespace?: string; subresource?: string } {
+  const [bare = ''] = path.split('?');
+  const verbs: Record<string, string> = {
+    POST: 'create',
+    PUT: 'update',
+    PATCH: 'patch',
+    DELETE: 'delete',
+  };
+  const segments = bare.split('/').filter(Boolean);
+  let group: string;
+  let rest: string[];
+  if (segments[0] === 'api') [group, rest] = ['', segments.slice(2)];
+  else if (segments[0] === 'apis') [group, rest] = [segments[1] ?? '', segments.slice(3)];
+  else
+    return {
+      verb: method === 'GET' ? 'get' : (verbs[method] ?? method.toLowerCase()),
+      resource: bare,
+    };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length > 2) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural = '', name, subresource] = rest;
+  const verb =
+    method === 'GET'
+      ? name === undefined
+        ? 'list'
+        : 'get'
+      : (verbs[method] ?? method.toLowerCase());
+  return {
+    verb,
+    resource: group ? `${plural}.${group}` : plural,
+    ...(namespace ? { namespace } : {}),
+    ...(subresource ? { subresource } : {}),
+  };
+}
+
+/** What to do about a refused or unanswered request, naming the request. */
+function kubeApiHint(method: string, path: string, status: number | undefined): string {
+  const asked = `${method} ${path}`;
+  if (status === undefined)
+    return `${asked} got no answer. Check the cluster and your kubeconfig: kubectl cluster-info   (another context: --context NAME)`;
+  if (status === 401)
+    return `${asked} answered 401 Unauthorized: the cluster did not accept your credentials. Log in again or refresh the kubeconfig, then check: kubectl cluster-info`;
+  if (status === 403) {
+    const { verb, resource, namespace, subresource } = accessOf(method, path);
+    const where = namespace ? ` in namespace ${namespace}` : '';
+    const canI = `kubectl auth can-i ${verb} ${resource}${subresource ? ` --subresource=${subresource}` : ''}${namespace ? ` -n ${namespace}` : ''}`;
+    return `${asked} answered 403 Forbidden: you need permission to ${verb} ${resource}${subresource ? `/${subresource}` : ''}${where}. Check with ${canI}; a cluster admin can grant it${namespace ? ` (the "admin" role there: kubectl create rolebinding prefect-admin --clusterrole=admin --user=YOU -n ${namespace})` : ''}.`;
+  }
+  if (status === 404)
+    return `${asked} answered 404 Not Found: the object or its API is not on this cluster. Check the name and the namespace (-n).`;
+  return `${asked} answered HTTP ${status}. Run again with --debug to see every request.`;
 }
 
 export interface KubeApi {
@@ -101,7 +201,12 @@ class DirectKubeApi implements KubeApi {
         },
       );
       req.on('timeout', () =>
-        req.destroy(new KubeApiError(`no answer from ${this.base.host} in ${timeoutMs / 1000}s`)),
+        req.destroy(
+          new KubeApiError(`no answer from ${this.base.host} in ${timeoutMs / 1000}s`, {
+            method,
+            path,
+          }),
+        ),
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error instanceof KubeApiError) return reject(error);
@@ -110,7 +215,7 @@ class DirectKubeApi implements KubeApi {
           error.code === 'ECONNREFUSED'
             ? `dial tcp ${this.base.host}: connect: connection refused`
             : error.message;
-        reject(new KubeApiError(reason));
+        reject(new KubeApiError(reason, { method, path }));
       });
       req.end(body);
     });
@@ -119,7 +224,12 @@ class DirectKubeApi implements KubeApi {
   async get<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
     const res = await this.send('GET', path, undefined, options.timeoutMs ?? defaultTimeoutMs);
     if (res.status === 404) return undefined;
-    if (res.status >= 300) throw new KubeApiError(statusMessage(res.status, res.body), res.status);
+    if (res.status >= 300)
+      throw new KubeApiError(statusMessage(res.status, res.body), {
+        method: 'GET',
+        path,
+        status: res.status,
+      });
     return JSON.parse(res.body) as T;
   }
 
@@ -130,7 +240,12 @@ class DirectKubeApi implements KubeApi {
       JSON.stringify(body),
       options.timeoutMs ?? defaultTimeoutMs,
     );
-    if (res.status >= 300) throw new KubeApiError(statusMessage(res.status, res.body), res.status);
+    if (res.status >= 300)
+      throw new KubeApiError(statusMessage(res.status, res.body), {
+        method: 'POST',
+        path,
+        status: res.status,
+      });
     return JSON.parse(res.body) as T;
   }
 }
@@ -139,14 +254,12 @@ class KubectlRawApi implements KubeApi {
   readonly transport = 'kubectl' as const;
   constructor(private readonly kubectl: Kubectl) {}
 
-  private static reason(stderr: string): string {
-    return (
-      stderr
-        .trim()
-        .split('\n')
-        .pop()
-        ?.replace(/^(error: |Error from server \(\w+\): )/, '') || 'no answer'
-    );
+  private static refusal(method: string, path: string, stderr: string): KubeApiError {
+    return new KubeApiError(stderrReason(stderr, errorPrefix.kubectl) || 'no answer', {
+      method,
+      path,
+      status: statusFromKubectl(stderr),
+    });
   }
 
   async get<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
@@ -157,7 +270,7 @@ class KubectlRawApi implements KubeApi {
     });
     if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
     if (/\(NotFound\)/.test(result.stderr)) return undefined;
-    throw new KubeApiError(KubectlRawApi.reason(result.stderr));
+    throw KubectlRawApi.refusal('GET', path, result.stderr);
   }
 
   async post<T>(path: string, body: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
@@ -167,7 +280,7 @@ class KubectlRawApi implements KubeApi {
       input: JSON.stringify(body),
       timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
     });
-    if (result.exitCode !== 0) throw new KubeApiError(KubectlRawApi.reason(result.stderr));
+    if (result.exitCode !== 0) throw KubectlRawApi.refusal('POST', path, result.stderr);
     return JSON.parse(result.stdout) as T;
   }
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 
 export interface ToolResult {
   stdout: string;
@@ -20,6 +20,25 @@ export interface RunOptions {
   killSignal?: NodeJS.Signals;
 }
 
+/**
+ * The reason a tool gives for failing: the last non-empty line of its stderr (helm, kubectl and
+ * gpg all end with the summary), with the tool's own prefix taken off when `prefix` is given:
+ * helm's `Error: `, kubectl's `error: ` and `Error from server (Forbidden): `. `undefined` when
+ * the tool said nothing.
+ */
+export function stderrReason(stderr: string, prefix?: RegExp): string | undefined {
+  const last = stderr.trim().split('\n').filter(Boolean).pop();
+  return prefix === undefined ? last : last?.replace(prefix, '');
+}
+
+/** The prefixes tools put before their reason, for `stderrReason`. */
+export const errorPrefix = {
+  /** helm, and the summary line kubectl prints for most refusals */
+  helm: /^Error: /,
+  /** kubectl's own line and the API server's refusal as kubectl prints it */
+  kubectl: /^(error: |Error from server \(\w+\): )/,
+} as const;
+
 /** A tool exited non-zero: carries its stderr so the caller can explain it in plain words. */
 export class ToolError extends UserError {
   readonly tool: string;
@@ -28,9 +47,8 @@ export class ToolError extends UserError {
   readonly toolExitCode: number;
 
   constructor(tool: string, args: readonly string[], result: ToolResult, hint?: string) {
-    const firstLine =
-      result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
-    super(`${tool} failed: ${firstLine.replace(/^Error: /, '')}`, { hint });
+    const reason = stderrReason(result.stderr, errorPrefix.helm) ?? `exit code ${result.exitCode}`;
+    super(`${tool} failed: ${reason}`, { hint });
     this.name = 'ToolError';
     this.tool = tool;
     this.args = args;
@@ -75,7 +93,7 @@ export async function runTool(
     );
   }
   if (child.isCanceled) {
-    throw new UserError(`${name} was interrupted.`, { exitCode: 130 });
+    throw new UserError(`${name} was interrupted.`, { exitCode: ExitCode.interrupted });
   }
   if (child.failed && child.exitCode === undefined) {
     throw new UserError(`${name} could not be started (${binary}): ${child.shortMessage}`);
