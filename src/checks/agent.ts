@@ -1,10 +1,11 @@
 // doctor: the Kubernetes agent, when the release has one: Ready, no GraphQL 400 errors in its
 // recent log (the manual's missing-tenant symptom), and its ServiceAccount may create flow-run Jobs.
-import { byComponent, componentOf, type Workload } from '../doctor/cluster-state.js';
-import { CannotRun, type DoctorContext } from '../doctor/context.js';
-import { type DoctorCheck, withDetails } from '../doctor/doctor-check.js';
-import { explainPods } from '../install/workload-status.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+
+import { explainPods } from '../release/workload-status.js';
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
+import { byComponent, componentOf, type Workload } from './cluster-state.js';
+import { CannotRun, type DoctorContext } from './context.js';
+import { type DoctorCheck, withDetails } from './doctor-check.js';
 
 const logLines = 300;
 

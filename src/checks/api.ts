@@ -1,16 +1,12 @@
 // doctor: the API as users and agents meet it, through port-forwards to apollo and the UI:
 // apollo healthy, at least one tenant (else the manual's blank dashboard and the agents' 400
 // errors), and the UI handing browsers an API URL they can reach (/settings.json server_url).
-import {
-  byComponent,
-  type Ingress,
-  type ReleaseObjects,
-  type Service,
-} from '../doctor/cluster-state.js';
-import { CannotRun, type DoctorContext } from '../doctor/context.js';
-import type { DoctorCheck } from '../doctor/doctor-check.js';
-import { withTimeout } from '../doctor/timeout.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
+import { byComponent, type Ingress, type ReleaseObjects, type Service } from './cluster-state.js';
+import { CannotRun, type DoctorContext } from './context.js';
+import type { DoctorCheck } from './doctor-check.js';
+import { withTimeout } from './timeout.js';
 
 const httpTimeoutMs = 5_000;
 

@@ -2,12 +2,12 @@
 // namespace, and (with --pre) the classes an install may need.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { defaultClass } from '../doctor/cluster-state.js';
-import { CannotRun } from '../doctor/context.js';
-import type { DoctorCheck } from '../doctor/doctor-check.js';
-import { bundledChartPath } from '../install/chart-source.js';
+import { bundledChartPath } from '../release/chart-source.js';
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { compareVersions } from '../values/values-era.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+import { defaultClass } from './cluster-state.js';
+import { CannotRun } from './context.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 /** The chart shipped with this package (beside dist/ when installed, beside src/ in the repo). */
 export const bundledChartDir = bundledChartPath;

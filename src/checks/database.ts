@@ -4,12 +4,12 @@
 // directly with --database-url, with the PostgreSQL client library: the password goes from the
 // Secret (or PGPASSWORD) into the client's config object, never into argv, never printed.
 import type { Client } from 'pg';
-import { byComponent, type Workload } from '../doctor/cluster-state.js';
-import { CannotRun, type DoctorContext } from '../doctor/context.js';
-import { type DoctorCheck, type DoctorResult, withDetails } from '../doctor/doctor-check.js';
-import { withTimeout } from '../doctor/timeout.js';
 import { InputError } from '../errors.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
+import { byComponent, type Workload } from './cluster-state.js';
+import { CannotRun, type DoctorContext } from './context.js';
+import { type DoctorCheck, type DoctorResult, withDetails } from './doctor-check.js';
+import { withTimeout } from './timeout.js';
 
 export interface DatabaseTarget {
   user: string;

@@ -1,5 +1,7 @@
 // doctor: how the release is published: LoadBalancer Services that never get an address (a
 // cluster with no load balancer), Ingresses with no address, and IngressClasses that do not exist.
+
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import {
   ageSeconds,
   type ClassObject,
@@ -7,10 +9,9 @@ import {
   describeAge,
   type Ingress,
   type Service,
-} from '../doctor/cluster-state.js';
-import { CannotRun, type DoctorContext } from '../doctor/context.js';
-import type { DoctorCheck } from '../doctor/doctor-check.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+} from './cluster-state.js';
+import { CannotRun, type DoctorContext } from './context.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 const addresses = (status: Service['status'] | Ingress['status']) =>
   status?.loadBalancer?.ingress

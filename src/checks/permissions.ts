@@ -1,9 +1,10 @@
 // doctor: what the user may do in the namespace, asked of the API server (`auth can-i`) for every
 // kind the chart creates, and for what doctor itself reads (Secrets, logs, port-forwards).
-import { byComponent } from '../doctor/cluster-state.js';
-import type { DoctorContext } from '../doctor/context.js';
-import type { DoctorCheck } from '../doctor/doctor-check.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
+import { byComponent } from './cluster-state.js';
+import type { DoctorContext } from './context.js';
+import type { DoctorCheck } from './doctor-check.js';
 import { releaseValues } from './release.js';
 
 export interface ChartFeatures {

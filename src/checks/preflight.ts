@@ -10,8 +10,8 @@ import {
 import type { Helm } from '../tools/helm.js';
 import { canI, type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from '../ui/check.js';
 import { passwordSecretKeys, valuesEraFor } from '../values/values-era.js';
-import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from './check.js';
 
 export interface PreflightContext {
   plan: InstallPlan;

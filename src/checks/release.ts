@@ -1,10 +1,11 @@
 // doctor: the Helm release: there, deployed (an interrupted or failed operation explained with the
 // command that recovers), which chart, and values the chart's schema accepts.
-import { CannotRun, type DoctorContext } from '../doctor/context.js';
-import { type DoctorCheck, withDetails } from '../doctor/doctor-check.js';
+
 import type { HelmHistoryEntry, HelmRelease } from '../tools/helm.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { bundledChart, bundledChartDir } from './cluster.js';
+import { CannotRun, type DoctorContext } from './context.js';
+import { type DoctorCheck, withDetails } from './doctor-check.js';
 
 /** The release, or a CannotRun when there is none (the release-exists check says so). */
 export async function requireRelease(ctx: DoctorContext): Promise<HelmRelease> {

@@ -1,8 +1,9 @@
 // doctor: the programs the CLI drives (helm, kubectl, gpg) and kubectl's distance from the server.
-import type { DoctorCheck } from '../doctor/doctor-check.js';
+
 import { UserError } from '../errors.js';
 import { locateTool } from '../tools/locate.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 /** helm 3.8+ (OCI and the flags we pass) or helm 4; undefined when fine, else why not. */
 export function helmVersionProblem(version: string): string | undefined {

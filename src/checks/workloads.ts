@@ -2,17 +2,18 @@
 // (crash loop with the crashed container's last log lines, image pull, unschedulable, out of
 // memory, recent restarts). All decided over the one list of pods; logs are read only for pods
 // that crash.
+
+import { explainPods, summarizeWorkloads } from '../release/workload-status.js';
+import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import {
   componentOf,
   describeAge,
   type PodObject,
   type ReleaseObjects,
   type Workload,
-} from '../doctor/cluster-state.js';
-import { CannotRun, type DoctorContext } from '../doctor/context.js';
-import { type DoctorCheck, type DoctorResult, withDetails } from '../doctor/doctor-check.js';
-import { explainPods, summarizeWorkloads } from '../install/workload-status.js';
-import { type CheckResult, fail, pass, warn } from './check.js';
+} from './cluster-state.js';
+import { CannotRun, type DoctorContext } from './context.js';
+import { type DoctorCheck, type DoctorResult, withDetails } from './doctor-check.js';
 
 interface Terminated {
   reason?: string;

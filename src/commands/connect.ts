@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { parseDuration } from '../connect/duration.js';
+import { parseDuration } from '../plan/duration.js';
 import { defaults } from '../plan/install-plan.js';
 import { createOutput } from '../ui/output.js';
 import { addClusterOptions, parsePort } from './plan-options.js';

@@ -32,7 +32,7 @@ Examples:
         await Promise.all([
           import('../tools/helm.js'),
           import('../tools/kubectl.js'),
-          import('../upgrade/find-release.js'),
+          import('../release/find-release.js'),
           import('../status/release-status.js'),
         ]);
       const target = { kubeconfig: flags.kubeconfig, context: flags.context };
@@ -41,7 +41,7 @@ Examples:
         release: flags.release,
         namespace: flags.namespace,
       });
-      const { isReleasedChart, chartVersionOf } = await import('../upgrade/released-chart.js');
+      const { isReleasedChart, chartVersionOf } = await import('../release/released-chart.js');
       const { effectiveValues } = await import('../release/effective-values.js');
       const [values, history] = await Promise.all([
         // A released chart's own defaults count (e.g. its database volume setting).

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { parseDuration } from '../connect/duration.js';
+import { parseDuration } from '../plan/duration.js';
 import { defaults } from '../plan/install-plan.js';
 import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
@@ -64,7 +64,7 @@ Examples:
   $ prefect-server tenant create --name "Data team" --slug data-team --api-url http://localhost:4200/graphql`,
     )
     .action(async (flags: TenantFlags & { name: string; slug: string }) => {
-      const { runTenantCreate } = await import('../prefect/run-tenant.js');
+      const { runTenantCreate } = await import('../tenant/run-tenant.js');
       await runTenantCreate(
         apiTarget(flags),
         { name: flags.name, slug: flags.slug },
@@ -92,7 +92,7 @@ Examples:
   $ prefect-server tenant list -n prefect --output json`,
     )
     .action(async (flags: TenantFlags & { output: 'text' | 'json' }) => {
-      const { runTenantList } = await import('../prefect/run-tenant.js');
+      const { runTenantList } = await import('../tenant/run-tenant.js');
       await runTenantList(
         apiTarget(flags),
         flags.output,

@@ -3,6 +3,7 @@
 // local Prefect client at the server -> say where everything is. Ctrl-C stops the forwards.
 import { homedir } from 'node:os';
 import { ExitCode, InputError, UserError } from '../errors.js';
+import { formatDuration } from '../plan/duration.js';
 import * as rules from '../plan/rules.js';
 import {
   describeApiError,
@@ -18,21 +19,25 @@ import {
 import { clientConfigFiles, writeClientConfig } from '../prefect/config-files.js';
 import type { Tenant } from '../prefect/graphql.js';
 import { loopbackUrl, portForwardUrls } from '../prefect/urls.js';
-import { Kubectl } from '../tools/kubectl.js';
-import { withOwnInterruptHandling } from '../ui/interrupt.js';
-import { colors, type Output } from '../ui/output.js';
-import { formatDuration } from './duration.js';
-import { chooseLocalPort } from './local-ports.js';
-import { openInBrowser } from './open-browser.js';
-import { describeDrop, type ForwardEvent, SupervisedForward } from './port-forward.js';
+import { describeDrop, type ForwardEvent, SupervisedForward } from '../release/port-forward.js';
 import {
   type Component,
   externalAddress,
   findReleaseObjects,
   type ReleaseObjects,
   servicePort,
-} from './release-objects.js';
-import { type ClusterRef, checkUiApiUrl, commandLine, targetFlags } from './ui-api-check.js';
+} from '../release/release-objects.js';
+import {
+  type ClusterRef,
+  checkUiApiUrl,
+  commandLine,
+  targetFlags,
+} from '../release/ui-api-check.js';
+import { Kubectl } from '../tools/kubectl.js';
+import { withOwnInterruptHandling } from '../ui/interrupt.js';
+import { colors, type Output } from '../ui/output.js';
+import { chooseLocalPort } from './local-ports.js';
+import { openInBrowser } from './open-browser.js';
 
 export interface ConnectOptions {
   ref: ClusterRef;

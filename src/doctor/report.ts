@@ -1,8 +1,9 @@
 // How doctor's findings are shown: grouped by category with a mark per check, the hint and any
 // detail lines under each one that did not pass (text); or one JSON document whose shape is fixed
 // by doctor-output.schema.json (schemaVersion 1), for CI.
+
+import type { DoctorOutcome } from '../checks/doctor-check.js';
 import { colors } from '../ui/output.js';
-import type { DoctorOutcome } from './doctor-check.js';
 
 export interface DoctorJson {
   schemaVersion: 1;

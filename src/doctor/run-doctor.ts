@@ -3,17 +3,17 @@
 // check failed. A check that cannot run is a warning saying why, never a crash.
 import { agentChecks } from '../checks/agent.js';
 import { apiChecks } from '../checks/api.js';
-import { runChecks } from '../checks/check.js';
 import { clusterChecks } from '../checks/cluster.js';
+import { CannotRun, DoctorContext, type DoctorOptions } from '../checks/context.js';
 import { databaseChecks } from '../checks/database.js';
+import type { DoctorCheck, DoctorOutcome } from '../checks/doctor-check.js';
 import { exposureChecks } from '../checks/exposure.js';
 import { permissionChecks } from '../checks/permissions.js';
 import { releaseChecks } from '../checks/release.js';
 import { toolChecks } from '../checks/tools.js';
 import { workloadChecks } from '../checks/workloads.js';
 import { InputError, UserError } from '../errors.js';
-import { CannotRun, DoctorContext, type DoctorOptions } from './context.js';
-import type { DoctorCheck, DoctorOutcome } from './doctor-check.js';
+import { runChecks } from '../ui/check.js';
 import { toJson, toText } from './report.js';
 
 export const categories = [

@@ -4,9 +4,9 @@
 // template is still caught. What could not be checked is said plainly: the API server's
 // validation and every preflight check that asks the cluster.
 import { parseAllDocuments } from 'yaml';
-import type { CheckOutcome } from '../checks/check.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Helm, HelmApplyRequest } from '../tools/helm.js';
+import type { CheckOutcome } from '../ui/check.js';
 
 /** Under --dry-run, a preflight whose only failure is reachability renders client-side instead. */
 export function onlyUnreachable(outcomes: readonly CheckOutcome[]): CheckOutcome | undefined {

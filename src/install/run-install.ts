@@ -5,20 +5,21 @@ import { runPreflight } from '../checks/preflight.js';
 import { ExitCode, UserError } from '../errors.js';
 import { buildPlan, type InstallAnswers } from '../plan/install-plan.js';
 import { applyWithProgress, ownWaitMs } from '../release/apply-with-progress.js';
+import { prepareChart } from '../release/chart-source.js';
 import { releaseRecords, unfinishedInstall } from '../release/release-records.js';
 import { Helm } from '../tools/helm.js';
 import { type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { PrivateDir } from '../tools/private-files.js';
 import { ToolError } from '../tools/run-tool.js';
+import { canPrompt } from '../ui/can-prompt.js';
 import { setInterruptNotice } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
 import { colors } from '../ui/output.js';
 import { renderValues, valuesToYaml } from '../values/render-values.js';
-import { prepareChart } from './chart-source.js';
 import { onlyUnreachable, renderClientSide } from './client-dry-run.js';
 import { storeExternalDatabasePassword } from './database-secret.js';
 import { describePlan, nextSteps } from './describe-plan.js';
-import { PrivateDir } from './private-files.js';
 
 export interface InstallOptions {
   yes: boolean;
@@ -26,11 +27,6 @@ export interface InstallOptions {
   timeout: string;
   adopt: boolean;
   outputValues: string | undefined;
-}
-
-/** Prompts only when a person is there to answer: a TTY on both ends and no --yes. */
-export function canPrompt(options: { yes: boolean }): boolean {
-  return !options.yes && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
 }
 
 export async function runInstall(
@@ -47,7 +43,7 @@ export async function runInstall(
   if (canPrompt(options)) {
     const [{ askInstallAnswers }, { wizardContextFromCluster }] = await Promise.all([
       import('../wizard/install-wizard.js'),
-      import('./wizard-context.js'),
+      import('../wizard/cluster-context.js'),
     ]);
     answers = await askInstallAnswers(
       given,

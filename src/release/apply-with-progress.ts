@@ -1,20 +1,15 @@
 // helm install/upgrade --wait with a live count of ready workloads; on failure or Ctrl-C, the
 // state the release was left in, the pods that are not ready and why, and the command that recovers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseDuration } from '../connect/duration.js';
 import { ExitCode, UserError } from '../errors.js';
-import {
-  explainPods,
-  fetchPods,
-  fetchWorkloads,
-  summarizeWorkloads,
-} from '../install/workload-status.js';
+import { parseDuration } from '../plan/duration.js';
 import type { Helm } from '../tools/helm.js';
 import { kubeApiFor } from '../tools/kube-api.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
+import { explainPods, fetchPods, fetchWorkloads, summarizeWorkloads } from './workload-status.js';
 
 export interface ReleaseTarget {
   namespace: string;

@@ -3,12 +3,12 @@
 // Bitnami's selector labels and whose Secret `R-postgresql` holds the password under a key that
 // changed with the major version. Our own chart's names are read from its objects instead.
 
-import { isReleasedChart } from '../upgrade/released-chart.js';
 import {
   compareVersions,
   firstEra2022Version,
   normalizeReleasedVersion,
 } from '../values/values-era.js';
+import { isReleasedChart } from './released-chart.js';
 
 export interface BundledDatabase {
   statefulSet: string;

@@ -4,7 +4,7 @@
 // the one meant. None, several, or no helm to ask: the default name, and the command says what
 // it did not find as it always did.
 import { Helm } from '../tools/helm.js';
-import { isPrefectServerRelease } from '../upgrade/find-release.js';
+import { isPrefectServerRelease } from './find-release.js';
 
 export async function onlyReleaseIn(
   target: { kubeconfig?: string | undefined; context?: string | undefined },

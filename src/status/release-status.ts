@@ -1,10 +1,11 @@
 // status: one screen about a release, from a handful of list calls: helm's record, the
 // workloads, the Services and Ingresses, and the release's own values.
-import { instanceSelector } from '../install/workload-status.js';
+
 import { bundledDatabase } from '../release/bundled-database.js';
+import { chartVersionOf } from '../release/released-chart.js';
+import { instanceSelector } from '../release/workload-status.js';
 import type { HelmRelease } from '../tools/helm.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
-import { chartVersionOf } from '../upgrade/released-chart.js';
 import { answersFromValues } from '../values/answers-from-values.js';
 import type { Values } from '../values/render-values.js';
 
@@ -203,7 +204,7 @@ async function passwordSecret(
 /** Asks apollo through a short-lived port-forward; a few seconds at most, never an error. */
 async function countTenants(kubectl: Kubectl, release: HelmRelease): Promise<number | undefined> {
   const [{ withApiAccess }, { PrefectApi }] = await Promise.all([
-    import('../connect/api-access.js'),
+    import('../release/api-access.js'),
     import('../prefect/api-client.js'),
   ]);
   const ref = { namespace: release.namespace, release: release.name, ...kubectl.clusterRef() };

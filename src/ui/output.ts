@@ -1,7 +1,7 @@
 // Output that follows the terminal: colours and a spinner only on a TTY, NO_COLOR honoured,
 // plain lines (one per change) when piped or in CI, nothing but errors with --quiet.
 import chalk from 'chalk';
-import type { CheckOutcome } from '../checks/check.js';
+import type { CheckOutcome } from './check.js';
 
 export interface Spinner {
   update(text: string): void;

@@ -2,12 +2,12 @@
 // password Secret and the database volumes) and how a later install reuses it; --delete-data
 // removes those too, after a second confirmation that names what will be lost.
 import { ExitCode, InputError, UserError } from '../errors.js';
-import { canPrompt } from '../install/run-install.js';
-import { instanceSelector } from '../install/workload-status.js';
+import { findRelease } from '../release/find-release.js';
+import { instanceSelector } from '../release/workload-status.js';
 import { Helm } from '../tools/helm.js';
 import { Kubectl, type KubeList } from '../tools/kubectl.js';
+import { canPrompt } from '../ui/can-prompt.js';
 import { colors, type Output } from '../ui/output.js';
-import { findRelease } from '../upgrade/find-release.js';
 
 export interface UninstallFlags {
   context?: string;

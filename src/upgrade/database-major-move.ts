@@ -11,9 +11,9 @@
 // A StatefulSet's selector cannot change, and a PostgreSQL server cannot open a data directory
 // written by another major version: across families the data has to be dumped and restored.
 import type { InstallPlan } from '../plan/install-plan.js';
+import { isReleasedChart } from '../release/released-chart.js';
 import type { Values } from '../values/render-values.js';
 import { passwordSecretKeys, releasedEra, valuesEraFor } from '../values/values-era.js';
-import { isReleasedChart } from './released-chart.js';
 
 type Family = 'bitnami-9' | 'bitnami-11' | 'bundled';
 

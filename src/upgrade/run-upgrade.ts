@@ -4,17 +4,19 @@
 // without a confirmation (--yes, or a prompt in a terminal).
 import { answersFromFlags, type PlanFlags } from '../commands/answers-from-flags.js';
 import { ExitCode, InputError, UserError } from '../errors.js';
-import { bundledChartDefaults, listRepoVersions, prepareChart } from '../install/chart-source.js';
-import { PrivateDir } from '../install/private-files.js';
-import { canPrompt } from '../install/run-install.js';
 import { buildPlan, flagOf, type InstallAnswers, type InstallPlan } from '../plan/install-plan.js';
 import { quantity } from '../plan/rules.js';
 import { loadBalancerServices } from '../release/address-wait.js';
 import { applyWithProgress, ownWaitMs } from '../release/apply-with-progress.js';
+import { bundledChartDefaults, listRepoVersions, prepareChart } from '../release/chart-source.js';
 import { effectiveValues } from '../release/effective-values.js';
+import { findRelease } from '../release/find-release.js';
+import { chartVersionOf, isReleasedChart } from '../release/released-chart.js';
 import { Helm, type HelmHistoryEntry, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { PrivateDir } from '../tools/private-files.js';
 import { ToolError } from '../tools/run-tool.js';
+import { canPrompt } from '../ui/can-prompt.js';
 import { colors, type Output } from '../ui/output.js';
 import { answersFromValues } from '../values/answers-from-values.js';
 import { diffValues, mergeValues } from '../values/merge-values.js';
@@ -33,9 +35,7 @@ import {
   stateAfterFailedUpgrade,
   type VolumeResize,
 } from './db-volume.js';
-import { findRelease } from './find-release.js';
 import { compareManifests } from './object-changes.js';
-import { chartVersionOf, isReleasedChart } from './released-chart.js';
 import { askWhatToChange, pickRelease } from './upgrade-menu.js';
 
 export interface UpgradeFlags extends PlanFlags {

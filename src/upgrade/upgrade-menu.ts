@@ -1,12 +1,13 @@
 // The upgrade menu, shown when upgrade runs in a terminal without change flags: the user picks
 // what to change (agent, exposure, versions, tenant Job, pull Secrets, volume size, chart version)
 // and only those questions are asked; every other answer stays as the release has it.
-import { bundledChartDefaults } from '../install/chart-source.js';
+
 import type { InstallAnswers } from '../plan/install-plan.js';
+import { bundledChartDefaults } from '../release/chart-source.js';
+import { isReleasedChart } from '../release/released-chart.js';
 import type { HelmRelease } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { type DatabaseVolume, planVolumeResize } from './db-volume.js';
-import { isReleasedChart } from './released-chart.js';
 
 export async function pickRelease(candidates: HelmRelease[]): Promise<HelmRelease> {
   const { select } = await import('@inquirer/prompts');
@@ -62,7 +63,7 @@ export async function askWhatToChange(
     await Promise.all([
       import('@inquirer/prompts'),
       import('../wizard/install-wizard.js'),
-      import('../install/wizard-context.js'),
+      import('../wizard/cluster-context.js'),
     ]);
   const menu: {
     name: string;

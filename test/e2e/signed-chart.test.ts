@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { listRepoVersions } from '../../src/install/chart-source.js';
+import { listRepoVersions } from '../../src/release/chart-source.js';
 import { Helm } from '../../src/tools/helm.js';
 import { type HelmUnderTest, helms } from '../support/tools.js';
 import {

@@ -3,7 +3,7 @@ import {
   isPermanentForwardFailure,
   parseForwardingPort,
   portForwardFailure,
-} from '../../src/connect/forward-output.js';
+} from '../../src/release/forward-output.js';
 
 describe('kubectl port-forward output', () => {
   it('reads the local port from the IPv4 line', () => {

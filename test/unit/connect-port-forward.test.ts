@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ForwardEvent, SupervisedForward } from '../../src/connect/port-forward.js';
+import { type ForwardEvent, SupervisedForward } from '../../src/release/port-forward.js';
 
 const fakeKubectl = `
 const fs = require('node:fs');

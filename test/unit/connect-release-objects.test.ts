@@ -6,7 +6,7 @@ import {
   pickComponent,
   releaseSelector,
   servicePort,
-} from '../../src/connect/release-objects.js';
+} from '../../src/release/release-objects.js';
 
 function service(
   name: string,

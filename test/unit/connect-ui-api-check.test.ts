@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/connect/duration.js';
 import { chooseLocalPort, isPortFree } from '../../src/connect/local-ports.js';
 import { openCommand } from '../../src/connect/open-browser.js';
-import { checkUiApiUrl, commandLine, targetFlags } from '../../src/connect/ui-api-check.js';
 import { InputError, UserError } from '../../src/errors.js';
+import { formatDuration, parseDuration } from '../../src/plan/duration.js';
 import { apolloHealthUrl, loopbackUrl, portForwardUrls, sameUrl } from '../../src/prefect/urls.js';
+import { checkUiApiUrl, commandLine, targetFlags } from '../../src/release/ui-api-check.js';
 
 const ref = { namespace: 'prefect', release: 'prefect-server' };
 

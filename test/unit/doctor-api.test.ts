@@ -9,7 +9,7 @@ import {
   judgeTenants,
   needsProbe,
 } from '../../src/checks/api.js';
-import type { Ingress, ReleaseObjects, Service } from '../../src/doctor/cluster-state.js';
+import type { Ingress, ReleaseObjects, Service } from '../../src/checks/cluster-state.js';
 
 const target = '-n prefect';
 

@@ -1,10 +1,10 @@
 // doctor's tools, cluster and permission checks: the decisions, on plain values.
 import { describe, expect, it } from 'vitest';
+import { accessReviewList } from '../../src/checks/access-review.js';
 import { kubeVersionSupport, satisfiesKubeVersion } from '../../src/checks/cluster.js';
 import { judgeCreate, kindsForFeatures } from '../../src/checks/permissions.js';
+import { forwardFailure } from '../../src/checks/port-forward.js';
 import { helmVersionProblem, versionSkew } from '../../src/checks/tools.js';
-import { accessReviewList } from '../../src/doctor/access-review.js';
-import { forwardFailure } from '../../src/doctor/port-forward.js';
 
 describe('tools', () => {
   it.each([

@@ -1,6 +1,7 @@
 // doctor's database checks: where the database is (from the hasura Deployment), and the verdicts
 // on PostgreSQL's answers. The real server is exercised in test/e2e/doctor.test.ts.
 import { describe, expect, it } from 'vitest';
+import type { Workload } from '../../src/checks/cluster-state.js';
 import {
   badPasswordWaysOut,
   type DatabaseTarget,
@@ -12,7 +13,6 @@ import {
   parseDatabaseUrl,
   quoteIdent,
 } from '../../src/checks/database.js';
-import type { Workload } from '../../src/doctor/cluster-state.js';
 import { InputError } from '../../src/errors.js';
 
 function hasura(

@@ -1,7 +1,7 @@
 // doctor's report and the choice of checks; and that doctor never crashes, even with no tools.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DoctorOutcome } from '../../src/doctor/doctor-check.js';
+import type { DoctorOutcome } from '../../src/checks/doctor-check.js';
 import { summary, toJson, toText } from '../../src/doctor/report.js';
 import { categories, doctorChecks, inspect, selectChecks } from '../../src/doctor/run-doctor.js';
 import { InputError } from '../../src/errors.js';

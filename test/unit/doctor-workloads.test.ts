@@ -1,5 +1,6 @@
 // doctor's workload checks decide on fixture pods shaped as the API server (and kwok) reports them.
 import { describe, expect, it } from 'vitest';
+import type { PodObject, ReleaseObjects, Workload } from '../../src/checks/cluster-state.js';
 import {
   containersOf,
   crashingContainers,
@@ -10,7 +11,6 @@ import {
   judgeWorkloads,
   pendingHint,
 } from '../../src/checks/workloads.js';
-import type { PodObject, ReleaseObjects, Workload } from '../../src/doctor/cluster-state.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const target = '-n prefect';

@@ -2,13 +2,13 @@
 // stderr below is verbatim from helm v3.22.0 and v4.3.1 (`helm template x chart --set
 // apollo.service.typo=1`; both print the same).
 import { describe, expect, it } from 'vitest';
-import type { CheckOutcome } from '../../src/checks/check.js';
 import {
   helmErrorText,
   onlyUnreachable,
   renderedObjects,
   templateFailureIsBadInput,
 } from '../../src/install/client-dry-run.js';
+import type { CheckOutcome } from '../../src/ui/check.js';
 
 const outcome = (id: string, status: CheckOutcome['status']): CheckOutcome => ({
   id,

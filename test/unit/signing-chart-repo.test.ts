@@ -8,7 +8,7 @@ import {
   parseVerifiedBy,
   pickRepoName,
   versionOfArchive,
-} from '../../src/install/chart-source.js';
+} from '../../src/release/chart-source.js';
 
 const prefectUrl = 'https://prefecthq.github.io/server/';
 

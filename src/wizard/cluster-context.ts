@@ -1,8 +1,8 @@
+import { bundledChartDefaults, listRepoVersions } from '../release/chart-source.js';
 import { Helm } from '../tools/helm.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
 import { passwordSecretKeys } from '../values/values-era.js';
-import type { ClusterFacts, NamedClass, WizardContext } from '../wizard/wizard-context.js';
-import { bundledChartDefaults, listRepoVersions } from './chart-source.js';
+import type { ClusterFacts, NamedClass, WizardContext } from './wizard-context.js';
 
 interface Named {
   metadata: { name: string; annotations?: Record<string, string> };

@@ -4,8 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { UserError } from '../errors.js';
+import { formatDuration } from '../plan/duration.js';
 import { type BackoffPolicy, backoffDelay, forwardBackoff } from '../prefect/backoff.js';
-import { formatDuration } from './duration.js';
 import {
   isPermanentForwardFailure,
   parseForwardingPort,

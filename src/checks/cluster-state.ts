@@ -1,7 +1,7 @@
 // What doctor reads from the cluster, gathered once and shared by every check: one kubectl call
 // lists every namespaced kind of the release (the API server filters by the release's label, so
 // 300 unrelated pods in the namespace cost nothing), one more lists the cluster's classes.
-import type { Pod } from '../install/workload-status.js';
+import type { Pod } from '../release/workload-status.js';
 import type { Kubectl } from '../tools/kubectl.js';
 
 export interface ObjectMeta {

@@ -1,14 +1,15 @@
 // tenant create | list: input checked before any request, the API reached through --api-url or a
 // temporary port-forward, failures retried inside a budget and reported in the server's words.
-import { withApiAccess } from '../connect/api-access.js';
-import { formatDuration } from '../connect/duration.js';
-import { type ClusterRef, commandLine, targetFlags } from '../connect/ui-api-check.js';
+
 import { InputError, UserError } from '../errors.js';
+import { formatDuration } from '../plan/duration.js';
 import * as rules from '../plan/rules.js';
+import { describeApiError, GraphqlErrors, PrefectApi } from '../prefect/api-client.js';
+import type { Tenant } from '../prefect/graphql.js';
+import { withApiAccess } from '../release/api-access.js';
+import { type ClusterRef, commandLine, targetFlags } from '../release/ui-api-check.js';
 import { setInterruptNotice } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
-import { describeApiError, GraphqlErrors, PrefectApi } from './api-client.js';
-import type { Tenant } from './graphql.js';
 
 export interface ApiTarget {
   ref: ClusterRef;
