@@ -2,6 +2,7 @@
 // recent log (the manual's missing-tenant symptom), and its ServiceAccount may create flow-run Jobs.
 
 import { explainPods } from '../release/workload-status.js';
+import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { byComponent, componentOf, type Workload } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
@@ -103,7 +104,7 @@ const log: DoctorCheck = {
     );
     if (result.exitCode !== 0) {
       throw new CannotRun(
-        `cannot read the agent's log: ${result.stderr.trim().split('\n').pop()}`,
+        `cannot read the agent's log: ${stderrReason(result.stderr) ?? ''}`,
         /forbidden/i.test(result.stderr)
           ? `You may not read pods/log in ${ctx.namespace}.`
           : undefined,
@@ -138,7 +139,7 @@ const rbac: DoctorCheck = {
       );
     }
     throw new CannotRun(
-      `cannot ask on behalf of ${user}: ${result.stderr.trim().split('\n').pop()}`,
+      `cannot ask on behalf of ${user}: ${stderrReason(result.stderr) ?? ''}`,
       'Asking for another account needs permission to impersonate it (cluster admins have it).',
     );
   },

@@ -3,6 +3,7 @@
 // 300 unrelated pods in the namespace cost nothing), one more lists the cluster's classes.
 import type { Pod } from '../release/workload-status.js';
 import type { Kubectl } from '../tools/kubectl.js';
+import { stderrReason } from '../tools/run-tool.js';
 
 export interface ObjectMeta {
   name: string;
@@ -125,10 +126,6 @@ function sortObjects(items: AnyObject[]): ReleaseObjects {
   return objects;
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop() ?? '';
-}
-
 /**
  * Every namespaced object of the release in one kubectl call. When that call fails (one kind is
  * forbidden), each kind is listed on its own so the others are still known.
@@ -166,7 +163,7 @@ export async function fetchReleaseObjects(
     if (result.exitCode === 0)
       items.push(...(JSON.parse(result.stdout) as { items: AnyObject[] }).items);
     else if (/forbidden/i.test(result.stderr)) forbidden.push(kind.split('.')[0] ?? kind);
-    else throw new Error(`kubectl get ${kind}: ${lastLine(result.stderr)}`);
+    else throw new Error(`kubectl get ${kind}: ${stderrReason(result.stderr) ?? ''}`);
   }
   return { ...sortObjects(items), forbidden };
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { bundledChartPath } from '../release/chart-source.js';
+import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { compareVersions } from '../values/values-era.js';
 import { defaultClass } from './cluster-state.js';
@@ -61,12 +62,7 @@ const contextCheck: DoctorCheck = {
     });
     const named = ctx.options.context;
     if (result.exitCode !== 0) {
-      const reason =
-        result.stderr
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^error: /i, '') ?? '';
+      const reason = stderrReason(result.stderr, /^error: /i) ?? '';
       return fail(
         named
           ? `context ${named} is not in the kubeconfig (${reason})`

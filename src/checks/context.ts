@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 import { Helm, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
-import { ToolError } from '../tools/run-tool.js';
+import { errorPrefix, stderrReason, ToolError } from '../tools/run-tool.js';
 import { type AccessQuestion, reviewAccess } from './access-review.js';
 import {
   type ClusterClasses,
@@ -55,10 +55,6 @@ export interface ReleaseLookup {
   release: HelmRelease | undefined;
   /** Every release in the namespace, to suggest the right --release. */
   others: HelmRelease[];
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop() ?? '';
 }
 
 export class DoctorContext {
@@ -138,7 +134,7 @@ export class DoctorContext {
       return {
         client: parsed.clientVersion?.gitVersion,
         server: parsed.serverVersion?.gitVersion,
-        error: parsed.serverVersion ? undefined : lastLine(result.stderr) || 'no answer',
+        error: parsed.serverVersion ? undefined : stderrReason(result.stderr) || 'no answer',
       };
     });
   }
@@ -174,7 +170,7 @@ export class DoctorContext {
       if (result.exitCode !== 0) {
         // A user without cluster-wide reads cannot ask; their namespace exists if they work in it.
         if (/forbidden/i.test(result.stderr)) return true;
-        throw new Error(lastLine(result.stderr));
+        throw new Error(stderrReason(result.stderr) ?? '');
       }
       return result.stdout.trim() !== '';
     });
@@ -235,9 +231,10 @@ export class DoctorContext {
         // Helm.list asks for every state that matters, in words helm 3 and helm 4 both take.
         releases = await helm.list(this.namespace);
       } catch (error) {
-        const reason = (
-          error instanceof ToolError ? lastLine(error.stderr) : String(error)
-        ).replace(/^Error: /, '');
+        const reason =
+          error instanceof ToolError
+            ? (stderrReason(error.stderr, errorPrefix.helm) ?? '')
+            : String(error).replace(errorPrefix.helm, '');
         throw new CannotRun(
           `cannot list the Helm releases of ${this.namespace}: ${reason}`,
           /forbidden/i.test(reason)

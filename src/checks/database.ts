@@ -5,6 +5,7 @@
 // Secret (or PGPASSWORD) into the client's config object, never into argv, never printed.
 import type { Client } from 'pg';
 import { InputError } from '../errors.js';
+import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { byComponent, type Workload } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
@@ -222,11 +223,7 @@ function secretFact(ctx: DoctorContext): Promise<SecretFact> {
     );
     if (result.exitCode !== 0) {
       throw new CannotRun(
-        `cannot read Secret ${secret.name}: ${result.stderr
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^Error from server \(Forbidden\): /, '')}`,
+        `cannot read Secret ${secret.name}: ${stderrReason(result.stderr, /^Error from server \(Forbidden\): /) ?? ''}`,
         `Run doctor as a user who may read Secrets in ${ctx.namespace}.`,
       );
     }

@@ -2,6 +2,7 @@
 // and port, shared by the checks that need it) and all closed when doctor ends, whatever happens.
 import { execa, type ResultPromise } from 'execa';
 import type { ClusterTarget } from '../tools/kubectl.js';
+import { stderrReason } from '../tools/run-tool.js';
 
 export interface Forward {
   localPort: number;
@@ -13,8 +14,7 @@ export interface Forward {
 export function forwardFailure(stderr: string): string {
   const detailed = [...stderr.matchAll(/err="([^"\\]*(?:\\.[^"\\]*)*)"/g)].pop()?.[1];
   if (detailed) return detailed.replaceAll('\\"', '"');
-  const last = stderr.trim().split('\n').filter(Boolean).pop();
-  return last?.replace(/^error: /, '') ?? 'kubectl exited';
+  return stderrReason(stderr, /^error: /) ?? 'kubectl exited';
 }
 
 export class PortForwards {

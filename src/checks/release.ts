@@ -2,6 +2,7 @@
 // command that recovers), which chart, and values the chart's schema accepts.
 
 import type { HelmHistoryEntry, HelmRelease } from '../tools/helm.js';
+import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { bundledChart, bundledChartDir } from './cluster.js';
 import { CannotRun, type DoctorContext } from './context.js';
@@ -24,9 +25,7 @@ export function releaseValues(ctx: DoctorContext): Promise<Record<string, unknow
       { allowFailure: true, timeoutMs: 20_000 },
     );
     if (result.exitCode !== 0) {
-      throw new CannotRun(
-        `cannot read the release's values: ${result.stderr.trim().split('\n').pop()}`,
-      );
+      throw new CannotRun(`cannot read the release's values: ${stderrReason(result.stderr) ?? ''}`);
     }
     return (JSON.parse(result.stdout || '{}') ?? {}) as Record<string, unknown>;
   });

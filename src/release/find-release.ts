@@ -1,6 +1,6 @@
 import { InputError, UserError } from '../errors.js';
 import type { Helm, HelmRelease } from '../tools/helm.js';
-import { ToolError } from '../tools/run-tool.js';
+import { errorPrefix, stderrReason, ToolError } from '../tools/run-tool.js';
 
 /** helm list; a namespace the user may not read is bad input (exit 2), named with the fix. */
 async function listReleases(helm: Helm, namespace: string | undefined): Promise<HelmRelease[]> {
@@ -9,12 +9,7 @@ async function listReleases(helm: Helm, namespace: string | undefined): Promise<
   } catch (error) {
     if (error instanceof ToolError && /forbidden/i.test(error.stderr)) {
       const where = namespace ? `namespace ${namespace}` : 'the cluster';
-      const reason =
-        error.stderr
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^Error: /, '') ?? '';
+      const reason = stderrReason(error.stderr, errorPrefix.helm) ?? '';
       throw new InputError(
         `You may not read the releases in ${where} (helm keeps them in Secrets there): ${reason}`,
         `Choose a namespace you manage with --namespace, or ask a cluster admin for the "admin" role there: kubectl create rolebinding prefect-admin --clusterrole=admin --user=YOU -n ${namespace ?? 'NAMESPACE'}`,
@@ -24,11 +19,7 @@ async function listReleases(helm: Helm, namespace: string | undefined): Promise<
     // what upgrade changes, and it lives in the cluster. Said plainly, not as helm's raw error.
     if (error instanceof ToolError && /Kubernetes cluster unreachable/i.test(error.stderr)) {
       const reason =
-        error.stderr
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^Error: (Kubernetes cluster unreachable: )?/i, '') ?? '';
+        stderrReason(error.stderr, /^Error: (Kubernetes cluster unreachable: )?/i) ?? '';
       throw new UserError(
         `The cluster was not reached (${reason}). upgrade reads the release's values and history from the cluster, so it cannot go on without it, not even with --dry-run. Nothing was changed.`,
         {
