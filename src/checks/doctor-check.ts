@@ -1,4 +1,4 @@
-// Doctor's checks are the shared Check shape (src/checks/check.ts) over a DoctorContext, plus
+// Doctor's checks are the shared Check shape (src/ui/check.ts) over a DoctorContext, plus
 // when they apply and, for a few, detail lines under the message (a crash log's last lines).
 import type { Check, CheckOutcome, CheckResult } from '../ui/check.js';
 import type { DoctorContext } from './context.js';
