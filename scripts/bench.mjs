@@ -20,15 +20,25 @@ const cli = join(repo, 'bin', 'prefect-server.js');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const installRuns = Number(process.env.BENCH_INSTALL_RUNS ?? 3);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+/** @param {string} part */
 const wanted = (part) => !only || only.has(part);
+/** @type {string[][]} */
 const rows = [];
+/** @type {string[]} */
 const verdicts = [];
 
+/** @param {number[]} xs a non-empty list */
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const at = (/** @type {number} */ i) => /** @type {number} */ (s[i]);
+  return s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
 };
 
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} [env]
+ */
 function timeOnce(command, args, env) {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,8 +47,15 @@ function timeOnce(command, args, env) {
   return ms;
 }
 
-/** Times a pair alternately (a, b, a, b, ...) so drift in machine load hits both alike. */
+/**
+ * Times a pair alternately (a, b, a, b, ...) so drift in machine load hits both alike.
+ * @param {string} name
+ * @param {(env: NodeJS.ProcessEnv) => number} a
+ * @param {(env: NodeJS.ProcessEnv) => number} b
+ * @param {number} n
+ */
 function pair(name, a, b, n, env = process.env) {
+  /** @type {[number[], number[]]} */
   const [ta, tb] = [[], []];
   for (let i = 0; i < n; i++) {
     ta.push(a(env));
@@ -49,10 +66,19 @@ function pair(name, a, b, n, env = process.env) {
   return ma / mb;
 }
 
+/**
+ * @param {string} target
+ * @param {boolean} ok
+ * @param {string} detail
+ */
 function verdict(target, ok, detail) {
   verdicts.push(`${ok ? 'PASS' : 'FAIL'}  ${target}: ${detail}`);
 }
 
+/**
+ * @param {string} path
+ * @returns {number}
+ */
 function dirSize(path) {
   let total = 0;
   for (const entry of readdirSync(path, { withFileTypes: true })) {
@@ -83,13 +109,16 @@ function startup() {
 
 function footprint() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pack-'));
-  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], {
-    cwd: repo,
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop();
+  // split() returns at least one element, so pop() gives a string
+  const tarball = /** @type {string} */ (
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], {
+      cwd: repo,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop()
+  );
   const tarSize = statSync(join(dir, tarball)).size;
   writeFileSync(join(dir, 'package.json'), '{"name":"bench-consumer","private":true}');
   execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', join(dir, tarball)], {
@@ -116,7 +145,12 @@ function footprint() {
   return { dir, tarball };
 }
 
-/** Time from `npx <tarball>` to the wizard's first prompt, in a real pseudo-terminal. */
+/**
+ * Time from `npx <tarball>` to the wizard's first prompt, in a real pseudo-terminal.
+ * @param {{ dir: string, tarball: string }} pack
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<number>}
+ */
 function timeToFirstPrompt(pack, env) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -141,6 +175,10 @@ function timeToFirstPrompt(pack, env) {
   });
 }
 
+/**
+ * @param {string} kubeconfig
+ * @param {string} helm
+ */
 function installOverhead(kubeconfig, helm) {
   const env = { ...process.env, KUBECONFIG: kubeconfig, PREFECT_SERVER_HELM: helm, CI: '1' };
   const dir = mkdtempSync(join(tmpdir(), 'bench-values-'));
@@ -186,7 +224,7 @@ function installOverhead(kubeconfig, helm) {
   const lines = debug.stderr.split('\n');
   const started = lines.filter((l) => l.startsWith('debug: $ ')).map((l) => l.split(' ')[2]);
   const requests = lines.filter((l) => /^debug: (GET|POST) /.test(l)).length;
-  const count = (tool) => started.filter((t) => t === tool).length;
+  const count = (/** @type {string} */ tool) => started.filter((t) => t === tool).length;
   rows.push([
     'install: processes started',
     `${count('helm')} helm`,
@@ -196,6 +234,11 @@ function installOverhead(kubeconfig, helm) {
   return env;
 }
 
+/**
+ * @param {string} kubeconfig
+ * @param {string} _helm
+ * @param {NodeJS.ProcessEnv} env
+ */
 function doctor(kubeconfig, _helm, env) {
   const help = spawnSync('node', [cli, 'doctor', '--help'], { encoding: 'utf8' });
   const built = spawnSync('node', [cli, 'doctor', '-n', 'nowhere-ns'], { encoding: 'utf8', env });
@@ -205,9 +248,10 @@ function doctor(kubeconfig, _helm, env) {
   }
   const ns = `bench-doctor-${process.pid}`;
   timeOnce('node', [cli, 'install', '--yes', '-n', ns, '--create-namespace', '--quiet'], env);
-  const kubectl = (...args) =>
+  const kubectl = (/** @type {string[]} */ ...args) =>
     execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
-  const measure = (label) => {
+  const measure = (/** @type {string} */ label) => {
+    /** @type {number[]} */
     const times = [];
     for (let i = 0; i < 3; i++) {
       const started = process.hrtime.bigint();
@@ -224,6 +268,7 @@ function doctor(kubeconfig, _helm, env) {
     healthy < 3000,
     `${(healthy / 1000).toFixed(2)} s`,
   );
+  /** @type {string[]} */
   const growth = [];
   for (const pods of [30, 300, 1000]) {
     // Extra pods that carry the release's label, so doctor's list calls return them too.
@@ -283,7 +328,8 @@ async function main() {
     if (pack) rmSync(pack.dir, { recursive: true, force: true });
   }
   const widths = [44, 12, 14, 6];
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' ');
+  const line = (/** @type {string[]} */ cells) =>
+    cells.map((c, i) => String(c).padEnd(/** @type {number} */ (widths[i]))).join(' ');
   process.stdout.write(
     `${line(['measure', 'ours', 'baseline', 'ratio'])}\n${line(widths.map((w) => '-'.repeat(w)))}\n`,
   );
@@ -292,6 +338,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`bench: ${error.message}\n`);
+  process.stderr.write(`bench: ${/** @type {Error} */ (error).message}\n`);
   process.exitCode = 1;
 });

@@ -19,6 +19,17 @@ const START = '<!-- values:start -->';
 const END = '<!-- values:end -->';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * A node of chart/values.schema.json, as far as the table reads it.
+ * @typedef {object} SchemaNode
+ * @property {string} [$ref]
+ * @property {Record<string, SchemaNode>} [properties]
+ * @property {unknown[]} [enum]
+ * @property {string | string[]} [type]
+ */
+/** @typedef {{ key: string, value: unknown, description: string }} Row */
+
+/** @param {string[]} argv */
 function parseArgs(argv) {
   const options = {
     check: false,
@@ -32,7 +43,7 @@ function parseArgs(argv) {
     else if (arg === '--values' || arg === '--readme' || arg === '--schema') {
       const value = argv[++i];
       if (!value) throw new UsageError(`${arg} needs a file`);
-      options[arg.slice(2)] = value;
+      options[/** @type {'values' | 'readme' | 'schema'} */ (arg.slice(2))] = value;
     } else throw new UsageError(`unknown argument ${arg}`);
   }
   return options;
@@ -40,27 +51,38 @@ function parseArgs(argv) {
 
 class UsageError extends Error {}
 
-/** The `# --` description in a comment block, or undefined. */
+/**
+ * The `# --` description in a comment block, or undefined.
+ * @param {string} comment
+ */
 function description(comment) {
   if (!comment) return undefined;
   const lines = comment.split('\n').map((line) => line.trim());
   const start = lines.findIndex((line) => line.startsWith('-- ') || line === '--');
   if (start === -1) return undefined;
-  const text = [lines[start].slice(2), ...lines.slice(start + 1)].join(' ');
+  const text = [/** @type {string} */ (lines[start]).slice(2), ...lines.slice(start + 1)].join(' ');
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Rows {key, value, description} for every documented value; paths of undocumented ones. */
+/**
+ * Rows {key, value, description} for every documented value; paths of undocumented ones.
+ * @param {import('yaml').YAMLMap<unknown, unknown>} map
+ * @param {string} prefix
+ * @param {Row[]} rows
+ * @param {string[]} missing
+ */
 function collect(map, prefix, rows, missing) {
   map.items.forEach((pair, index) => {
-    const key = String(pair.key?.value ?? pair.key);
+    // parseDocument makes every key and value a node (a Scalar has `value`), or null when empty
+    const pairKey = /** @type {import('yaml').Node & { value?: unknown } | null} */ (pair.key);
+    const key = String(pairKey?.value ?? pairKey);
     const path = prefix ? `${prefix}.${key}` : key;
     // yaml attaches the comment above a map's first key to the map itself.
-    const comment = [index === 0 ? map.commentBefore : undefined, pair.key?.commentBefore]
+    const comment = [index === 0 ? map.commentBefore : undefined, pairKey?.commentBefore]
       .filter(Boolean)
       .join('\n');
     const text = description(comment);
-    const node = pair.value;
+    const node = /** @type {import('yaml').Node | null} */ (pair.value);
     if (text !== undefined) {
       rows.push({ key: path, value: node?.toJSON() ?? null, description: text });
     } else if (isMap(node) && node.items.length > 0) {
@@ -71,7 +93,12 @@ function collect(map, prefix, rows, missing) {
   });
 }
 
+/**
+ * @param {SchemaNode} schema
+ * @param {string} path
+ */
 function schemaAt(schema, path) {
+  /** @type {SchemaNode | undefined} */
   let node = schema;
   for (const key of path.split('.')) {
     node = resolve(schema, node)?.properties?.[key];
@@ -80,42 +107,63 @@ function schemaAt(schema, path) {
   return resolve(schema, node);
 }
 
+/**
+ * @param {SchemaNode} schema
+ * @param {SchemaNode | undefined} node
+ * @returns {SchemaNode | undefined}
+ */
 function resolve(schema, node) {
   if (node?.$ref?.startsWith('#/')) {
     return node.$ref
       .slice(2)
       .split('/')
-      .reduce((at, part) => at?.[part], schema);
+      .reduce(
+        // a JSON pointer walks free-form JSON: any step may be any value, or missing
+        (/** @type {any} */ at, part) => at?.[part],
+        schema,
+      );
   }
   return node;
 }
 
+/**
+ * @param {SchemaNode} schema
+ * @param {Row} row
+ */
 function typeOf(schema, row) {
   const node = schemaAt(schema, row.key);
   if (node?.enum) return node.enum.map((value) => JSON.stringify(value)).join(', ');
-  if (node?.type) return [].concat(node.type).join(' or ');
+  if (node?.type) return /** @type {string[]} */ ([]).concat(node.type).join(' or ');
   const value = row.value;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
 }
 
+/** @param {string} text */
 function cell(text) {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** @param {unknown} value */
 function code(value) {
   const json = JSON.stringify(value);
   // A backtick inside the value would end the code span early: use a longer fence.
   return json.includes('`') ? `\`\` ${json} \`\`` : `\`${json}\``;
 }
 
+/**
+ * @param {string} valuesText
+ * @param {SchemaNode} schema
+ */
 export function renderTable(valuesText, schema) {
   const doc = parseDocument(valuesText);
-  if (doc.errors.length > 0)
-    throw new Error(`values.yaml does not parse: ${doc.errors[0].message}`);
+  const [firstError] = doc.errors;
+  if (firstError) throw new Error(`values.yaml does not parse: ${firstError.message}`);
   if (!isMap(doc.contents)) throw new Error('values.yaml is not a map');
+  /** @type {Row[]} */
   const rows = [];
+  /** @type {string[]} */
   const missing = [];
   collect(doc.contents, '', rows, missing);
   const lines = [
@@ -129,6 +177,10 @@ export function renderTable(valuesText, schema) {
   return { table: lines.join('\n'), rows, missing };
 }
 
+/**
+ * @param {string} readme
+ * @param {string} table
+ */
 export function updateReadme(readme, table) {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
@@ -167,7 +219,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     process.exitCode = main();
   } catch (error) {
-    console.error(error.message);
+    console.error(/** @type {Error} */ (error).message);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   }
 }

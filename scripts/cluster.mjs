@@ -27,29 +27,55 @@ export const podStateLabel = 'test.prefect-server-install/state';
 /** Name of the one fake node; kwok manages nodes that carry this annotation. */
 export const fakeNodeName = 'kwok-node-0';
 
+/**
+ * How one component was started, so that `startAgain` can start it the same way.
+ * @typedef {{ logName: string, binary: string, args: string[] }} ComponentCommand
+ */
+/**
+ * A cluster's record, kept in DIR/cluster.json.
+ * @typedef {object} ClusterState
+ * @property {string} dir
+ * @property {{ etcdClient: number, etcdPeer: number, apiserver: number, controllerManager: number, scheduler: number, kwok: number }} ports
+ * @property {Record<string, number>} pids
+ * @property {string} kubeconfig
+ * @property {Record<string, ComponentCommand>} [commands]
+ * @property {number} [startedInSeconds]
+ */
+
 /** The record of the last cluster `up` started, so `down` and `status` work with no argument. */
 function currentPointer() {
   return join(toolsCacheDir(), '..', 'current-cluster');
 }
 
-/** A port nobody listens on now: bind port 0 on loopback and read what the kernel chose. */
+/**
+ * A port nobody listens on now: bind port 0 on loopback and read what the kernel chose.
+ * @returns {Promise<number>}
+ */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      // listening on a TCP address, so address() is an AddressInfo (a string only for a pipe)
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
 }
 
+/**
+ * @param {string[]} args
+ * @param {string} cwd
+ */
 function openssl(args, cwd) {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** One CA signs everything: the API server, the admin client, kwok's kubelet endpoint. */
+/**
+ * One CA signs everything: the API server, the admin client, kwok's kubelet endpoint.
+ * @param {string} dir
+ */
 function makeCertificates(dir) {
   const days = '3650';
   openssl(
@@ -70,6 +96,7 @@ function makeCertificates(dir) {
     ],
     dir,
   );
+  /** @type {(name: string, subject: string, sans?: string) => void} */
   const sign = (name, subject, sans) => {
     openssl(
       [
@@ -123,7 +150,12 @@ function makeCertificates(dir) {
   openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
 }
 
+/**
+ * @param {string} dir
+ * @param {number} apiPort
+ */
 function writeKubeconfig(dir, apiPort) {
+  /** @param {string} file */
   const b64 = (file) => readFileSync(join(dir, file)).toString('base64');
   const kubeconfig = `apiVersion: v1
 kind: Config
@@ -147,38 +179,64 @@ current-context: prefect-test
   return path;
 }
 
-/** Starts a process in its own process group, logging to DIR/logs/NAME.log. */
+/**
+ * Starts a process in its own process group, logging to DIR/logs/NAME.log.
+ * @param {string} dir
+ * @param {string} name
+ * @param {string} binary
+ * @param {string[]} args
+ * @returns {number}
+ */
 function startProcess(dir, name, binary, args) {
   const log = openSync(join(dir, 'logs', `${name}.log`), 'a');
   const child = spawn(binary, args, { cwd: dir, detached: true, stdio: ['ignore', log, log] });
   child.unref();
-  return child.pid;
+  // spawn throws for a binary it cannot start only asynchronously; until then pid is set
+  return /** @type {number} */ (child.pid);
 }
 
-/** Starts one process of the cluster and records how, so a test can stop and restart it. */
+/**
+ * Starts one process of the cluster and records how, so a test can stop and restart it.
+ * @param {ClusterState} state
+ * @param {string} key
+ * @param {string} logName
+ * @param {string} binary
+ * @param {string[]} args
+ */
 function startComponent(state, key, logName, binary, args) {
   state.pids[key] = startProcess(state.dir, logName, binary, args);
   state.commands ??= {};
   state.commands[key] = { logName, binary, args };
 }
 
+/** @param {ClusterState} state */
 function saveState(state) {
   writeFileSync(join(state.dir, 'cluster.json'), `${JSON.stringify(state, null, 2)}\n`);
 }
 
-/** Stops one process (e.g. the API server, for fault tests); `startAgain` brings it back. */
+/**
+ * Stops one process (e.g. the API server, for fault tests); `startAgain` brings it back.
+ * @param {string} dir
+ * @param {string} key
+ */
 export async function stopComponent(dir, key) {
-  const state = readCluster(dir);
-  const pid = state.pids[key];
+  const state = /** @type {ClusterState} */ (readCluster(dir));
+  const pid = /** @type {number} */ (state.pids[key]);
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {}
   await waitUntilGone([pid], 10_000);
 }
 
+/**
+ * @param {string} dir
+ * @param {string} key
+ */
 export async function startAgain(dir, key) {
-  const state = readCluster(dir);
-  const { logName, binary, args } = state.commands[key];
+  const state = /** @type {ClusterState} */ (readCluster(dir));
+  // a cluster that `up` started has a command for each component (startComponent records it)
+  const commands = /** @type {Record<string, ComponentCommand>} */ (state.commands);
+  const { logName, binary, args } = /** @type {ComponentCommand} */ (commands[key]);
   startComponent(state, key, logName, binary, args);
   saveState(state);
   if (key === 'apiserver') {
@@ -193,6 +251,12 @@ export async function startAgain(dir, key) {
   }
 }
 
+/**
+ * @param {number} port
+ * @param {string} caFile
+ * @param {string} path
+ * @returns {Promise<boolean>}
+ */
 function getReady(port, caFile, path) {
   return new Promise((resolve) => {
     const req = request(
@@ -215,6 +279,11 @@ function getReady(port, caFile, path) {
   });
 }
 
+/**
+ * @param {string} what
+ * @param {() => boolean | Promise<boolean>} check
+ * @param {{ timeoutMs?: number, dir?: string }} [options]
+ */
 async function waitFor(what, check, { timeoutMs = 60_000, dir } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -224,6 +293,11 @@ async function waitFor(what, check, { timeoutMs = 60_000, dir } = {}) {
   throw new Error(`timed out waiting for ${what}${dir ? `; logs in ${join(dir, 'logs')}` : ''}`);
 }
 
+/**
+ * @param {string} kubeconfig
+ * @param {string[]} args
+ * @param {string} [input]
+ */
 function kubectl(kubeconfig, args, input) {
   return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], {
     encoding: 'utf8',
@@ -232,7 +306,10 @@ function kubectl(kubeconfig, args, input) {
   });
 }
 
-/** A process that exited but was not reaped yet (a zombie) counts as gone: it holds no port. */
+/**
+ * A process that exited but was not reaped yet (a zombie) counts as gone: it holds no port.
+ * @param {number} pid
+ */
 export function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -250,6 +327,8 @@ export function isAlive(pid) {
 /**
  * Starts a control plane and returns its description ({ dir, kubeconfig, pids, ports }).
  * Everything it makes lives in one temp directory, removed by `down`.
+ * @param {{ log?: (line: string) => void }} [options]
+ * @returns {Promise<ClusterState>}
  */
 export async function up({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   installAll();
@@ -266,6 +345,7 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
     scheduler: await freePort(),
     kwok: await freePort(),
   };
+  /** @type {ClusterState} */
   const state = { dir, ports, pids: {}, kubeconfig: join(dir, 'kubeconfig') };
   const save = () =>
     writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify(state, null, 2)}\n`);
@@ -418,7 +498,11 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
   }
 }
 
-/** Reads a cluster's record: from its directory, or the last one `up` started. */
+/**
+ * Reads a cluster's record: from its directory, or the last one `up` started.
+ * @param {string} [dir]
+ * @returns {ClusterState | undefined}
+ */
 export function readCluster(dir) {
   const target =
     dir ??
@@ -427,12 +511,17 @@ export function readCluster(dir) {
   return JSON.parse(readFileSync(join(target, 'cluster.json'), 'utf8'));
 }
 
+/**
+ * @param {number[]} pids
+ * @param {number} timeoutMs
+ */
 async function waitUntilGone(pids, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Stops every process of the cluster (TERM, then KILL after 2 s: the API server alone would take over 15 s to drain) and removes its directory. */
+/** @param {string} [dir] */
 export async function down(dir) {
   const state = readCluster(dir);
   if (!state) return false;
@@ -458,6 +547,7 @@ export async function down(dir) {
   return true;
 }
 
+/** @param {string} [dir] */
 export function status(dir) {
   const state = readCluster(dir);
   if (!state) return undefined;
@@ -490,7 +580,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.exitCode = 2;
     }
   } catch (error) {
-    process.stderr.write(`cluster: ${error.message}\n`);
+    process.stderr.write(`cluster: ${/** @type {Error} */ (error).message}\n`);
     process.exitCode = 1;
   }
 }

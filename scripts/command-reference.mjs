@@ -4,10 +4,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildProgram } from '../dist/cli.js';
+
+// Imported by URL rather than by a static specifier so that type-checking this script (lint's
+// tsconfig.tests.json) takes the types from src/cli.ts and does not pull the bundle into the check.
+/** @type {typeof import('../src/cli.js')} */
+const { buildProgram } = await import(new URL('../dist/cli.js', import.meta.url).href);
 
 const target = join(dirname(dirname(fileURLToPath(import.meta.url))), 'docs', 'commands.md');
 
+/** @param {import('commander').Command} command */
 function helpOf(command) {
   let text = '';
   // A fixed width keeps the file the same whatever terminal runs the script.
@@ -29,6 +34,7 @@ function render() {
     helpOf(program),
     '```',
   ];
+  /** @type {(command: import('commander').Command, path: string) => void} */
   const walk = (command, path) => {
     for (const sub of command.commands) {
       if (sub.name().startsWith('__')) continue;

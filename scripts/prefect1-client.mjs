@@ -18,10 +18,16 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 const requirements = join(repoRoot, 'scripts', 'prefect1', 'requirements.txt');
 
+/** @param {NodeJS.ProcessEnv} env */
 function cacheRoot(env) {
   const xdg = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(xdg, 'prefect-server-install');
 }
+
+/**
+ * A built venv: its paths, how long the build took and whether it was reused.
+ * @typedef {ReturnType<typeof prefect1Paths> & { ok: true, seconds: number, cached: boolean }} Prefect1Client
+ */
 
 /** The venv's directory (named by a hash of the pins, so new pins build afresh) and binaries. */
 export function prefect1Paths(env = process.env) {
@@ -35,6 +41,10 @@ export function prefect1Paths(env = process.env) {
   };
 }
 
+/**
+ * @param {string} command
+ * @param {string[]} args
+ */
 function run(command, args) {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 600_000 });
   if (result.error) return { ok: false, output: String(result.error.message) };
@@ -44,6 +54,7 @@ function run(command, args) {
 /**
  * Builds the venv when missing. Returns { ok: true, python, prefect, seconds, cached } or
  * { ok: false, reason } when Python or pip cannot provide it (the test then says why it skips).
+ * @returns {Prefect1Client | { ok: false, reason: string }}
  */
 export function ensurePrefect1(env = process.env) {
   const paths = prefect1Paths(env);

@@ -14,13 +14,14 @@ import { toolPaths } from './test-tools.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const session = `shots-${process.pid}`;
-const tmux = (...args) => execFileSync('tmux', args, { encoding: 'utf8' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const tmux = (/** @type {string[]} */ ...args) => execFileSync('tmux', args, { encoding: 'utf8' });
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 function screen() {
   return tmux('capture-pane', '-p', '-t', session).replace(/\s+$/, '');
 }
 
+/** @param {string} text */
 async function waitFor(text, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -30,13 +31,21 @@ async function waitFor(text, timeoutMs = 120_000) {
   throw new Error(`the terminal never showed "${text}":\n${screen()}`);
 }
 
+/**
+ * @param {string} question
+ * @param {string[]} keys
+ */
 async function answer(question, keys) {
   await waitFor(question);
   for (const key of keys) tmux('send-keys', '-t', session, key);
   await sleep(300);
 }
 
-/** A fresh tmux session (110x46) running `command` in the repo; it stays open afterwards to be captured. */
+/**
+ * A fresh tmux session (110x46) running `command` in the repo; it stays open afterwards to be captured.
+ * @param {string} env
+ * @param {string} command
+ */
 function runInTerminal(env, command) {
   tmux(
     'new-session',
@@ -51,10 +60,14 @@ function runInTerminal(env, command) {
   );
 }
 
-const escapeXml = (text) =>
+const escapeXml = (/** @type {string} */ text) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
-/** A terminal screen as an SVG: one <text> line per row, monospace, dark background. */
+/**
+ * A terminal screen as an SVG: one <text> line per row, monospace, dark background.
+ * @param {string} text
+ * @param {string} title
+ */
 function toSvg(text, title) {
   const lines = text.split('\n');
   const width = Math.max(60, ...lines.map((l) => l.length)) * 8.4 + 32;
@@ -76,6 +89,10 @@ ${rows}
 `;
 }
 
+/**
+ * @param {string} name
+ * @param {string} title
+ */
 function save(name, title) {
   writeFileSync(join(repo, 'docs', name), toSvg(screen(), title));
   process.stderr.write(`wrote docs/${name}\n`);

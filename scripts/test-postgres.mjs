@@ -50,14 +50,18 @@ export function install() {
   return { binDir, installed: true, seconds: Math.round((Date.now() - started) / 100) / 10 };
 }
 
-/** A port nobody listens on now on 127.0.0.1. */
+/**
+ * A port nobody listens on now on 127.0.0.1.
+ * @returns {Promise<number>}
+ */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      // listening on a TCP address, so address() is an AddressInfo (a string only for a pipe)
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
@@ -78,6 +82,12 @@ function serverAccount() {
   );
 }
 
+/**
+ * @param {{ uid: number, gid: number } | undefined} account
+ * @param {string} binary
+ * @param {string[]} args
+ * @param {import('node:child_process').ExecFileSyncOptions} [options]
+ */
 function runAs(account, binary, args, options = {}) {
   const [command, argv] = account
     ? [
@@ -117,6 +127,7 @@ export async function start() {
       '--locale=C',
       '--no-sync',
     ]);
+    /** @type {{ stderr?: string } | undefined} */
     let lastError;
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
@@ -147,7 +158,8 @@ export async function start() {
         const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
         return { ...record, port, pid, account: account?.name };
       } catch (error) {
-        lastError = error;
+        // execFileSync's error carries the child's stderr
+        lastError = /** @type {{ stderr?: string }} */ (error);
       }
     }
     const log = existsSync(join(dir, 'server.log'))
@@ -162,11 +174,16 @@ export async function start() {
   }
 }
 
-/** Stops a server started by start() (immediately: there is nothing to keep) and removes its files. */
+/**
+ * Stops a server started by start() (immediately: there is nothing to keep) and removes its files.
+ * @param {{ dir?: string, data: string, binDir?: string, pid?: number } | undefined} server
+ */
 export function stop(server) {
   if (!server?.dir || !existsSync(server.dir)) return;
   const account = serverAccount();
-  const binDir = server.binDir ?? postgresBinDir();
+  // undefined only when PostgreSQL was removed meanwhile: join() then throws inside the try below,
+  // and the catch ends the postmaster by its pid
+  const binDir = /** @type {string} */ (server.binDir ?? postgresBinDir());
   try {
     runAs(account, join(binDir, 'pg_ctl'), [
       '-D',

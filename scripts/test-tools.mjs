@@ -34,7 +34,10 @@ export function toolsCacheDir(env = process.env) {
   return join(xdg, 'prefect-server-install', 'tools');
 }
 
-/** The component-base variables that make a `go build` of Kubernetes report its real version. */
+/**
+ * The component-base variables that make a `go build` of Kubernetes report its real version.
+ * @param {string} version
+ */
 function kubeVersionFlags(version) {
   const [major, minor] = version.replace(/^v/, '').split('.');
   const pkg = 'k8s.io/component-base/version';
@@ -48,15 +51,27 @@ function kubeVersionFlags(version) {
 }
 
 /**
+ * @typedef {object} Tool
+ * @property {string} module
+ * @property {string[]} packages
+ * @property {readonly string[]} binaries
+ * @property {string} [outputName]
+ * @property {(version: string) => string[]} versionFlags
+ * @property {(staging: string, moduleDir: string) => void} [afterBuild]
+ */
+
+/**
  * The tools, each with the module whose version it is, the packages to build and the binaries
  * they produce. `versionFlags` stamp the version the tool reports (a plain `go build` leaves it blank,
- * and helm's chart `kubeVersion` checks and our doctor read it).
+ * and helm's chart `kubeVersion` checks and our doctor read it). Each `binaries` list is `const`
+ * so that `toolPaths()` is typed with the binaries each tool has.
+ * @satisfies {Record<string, Tool>}
  */
 export const tools = {
   helm3: {
     module: 'helm.sh/helm/v3',
     packages: ['helm.sh/helm/v3/cmd/helm'],
-    binaries: ['helm'],
+    binaries: /** @type {const} */ (['helm']),
     // helm 3 takes the Kubernetes version `helm template` assumes from ldflags (helm's Makefile
     // derives it from client-go); without them it assumes v1.20 and refuses charts needing newer.
     versionFlags: (v) => {
@@ -73,13 +88,13 @@ export const tools = {
   helm4: {
     module: 'helm.sh/helm/v4',
     packages: ['helm.sh/helm/v4/cmd/helm'],
-    binaries: ['helm'],
+    binaries: /** @type {const} */ (['helm']),
     versionFlags: (v) => [`-X helm.sh/helm/v4/internal/version.version=${v}`],
   },
   etcd: {
     module: 'go.etcd.io/etcd/server/v3',
     packages: ['go.etcd.io/etcd/server/v3'],
-    binaries: ['etcd'],
+    binaries: /** @type {const} */ (['etcd']),
     // the server module's main package builds a binary named after its directory ("v3")
     outputName: 'etcd',
     versionFlags: () => [],
@@ -91,19 +106,23 @@ export const tools = {
       'k8s.io/kubernetes/cmd/kube-controller-manager',
       'k8s.io/kubernetes/cmd/kube-scheduler',
     ],
-    binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
+    binaries: /** @type {const} */ ([
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+    ]),
     versionFlags: kubeVersionFlags,
   },
   'kube-score': {
     module: 'github.com/zegl/kube-score',
     packages: ['github.com/zegl/kube-score/cmd/kube-score'],
-    binaries: ['kube-score'],
+    binaries: /** @type {const} */ (['kube-score']),
     versionFlags: (v) => [`-X main.version=${v}`],
   },
   kwok: {
     module: 'sigs.k8s.io/kwok',
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
-    binaries: ['kwok'],
+    binaries: /** @type {const} */ (['kwok']),
     versionFlags: (v) => [`-X sigs.k8s.io/kwok/pkg/consts.Version=${v.replace(/^v/, '')}`],
     // The CRDs of the kwok objects the tests create (port forwards to a local process, fake logs),
     // taken from the same module version the binary is built from.
@@ -127,27 +146,48 @@ export const tools = {
   },
 };
 
+/** @typedef {keyof typeof tools} ToolName */
+/** @typedef {{ version: string, dir: string, exists: boolean }} BuiltTool */
+/**
+ * Where each tool's build is, keyed by tool then binary name.
+ * @typedef {{ [N in ToolName]: BuiltTool & Record<(typeof tools)[N]['binaries'][number], string> }} ToolPaths
+ */
+
+/** @param {string} name */
 function toolModuleDir(name) {
   return join(repoRoot, 'scripts', 'tools', name);
 }
 
-/** The version of `module` that the tool's go.mod requires. */
+/**
+ * The version of `module` that the tool's go.mod requires.
+ * @param {string} name
+ * @param {string} module
+ * @returns {string}
+ */
 function requiredVersion(name, module) {
   const goMod = readFileSync(join(toolModuleDir(name), 'go.mod'), 'utf8');
   const match = goMod.match(new RegExp(`^\\s*${module.replaceAll('.', '\\.')} (v[^\\s]+)`, 'm'));
   if (!match) throw new Error(`scripts/tools/${name}/go.mod does not require ${module}`);
-  return match[1];
+  return /** @type {string} */ (match[1]);
 }
 
-/** The version go.mod pins for the tool's main module. */
+/**
+ * The version go.mod pins for the tool's main module.
+ * @param {ToolName} name
+ */
 export function pinnedVersion(name) {
   return requiredVersion(name, tools[name].module);
 }
 
+/** @param {ToolName} name */
 function ldflags(name) {
   return ['-s', '-w', ...tools[name].versionFlags(pinnedVersion(name))].join(' ');
 }
 
+/**
+ * @param {ToolName} name
+ * @param {NodeJS.ProcessEnv} env
+ */
 function buildDir(name, env) {
   const dir = toolModuleDir(name);
   const hash = createHash('sha256')
@@ -159,22 +199,37 @@ function buildDir(name, env) {
   return join(toolsCacheDir(env), `${name}-${pinnedVersion(name)}-${hash}`);
 }
 
-/** Absolute paths of every binary, keyed by tool then binary name; `exists` tells if built. */
+/**
+ * Absolute paths of every binary, keyed by tool then binary name; `exists` tells if built.
+ * @returns {ToolPaths}
+ */
 export function toolPaths(env = process.env) {
+  /** @type {Record<string, BuiltTool & Record<string, string | boolean>>} */
   const result = {};
-  for (const name of Object.keys(tools)) {
+  for (const name of toolNames()) {
     const dir = buildDir(name, env);
-    result[name] = {
+    /** @type {BuiltTool & Record<string, string | boolean>} */
+    const entry = {
       version: pinnedVersion(name),
       dir,
       exists: existsSync(join(dir, '.complete')),
     };
-    for (const binary of tools[name].binaries) result[name][binary] = join(dir, binary);
+    result[name] = entry;
+    for (const binary of tools[name].binaries) entry[binary] = join(dir, binary);
   }
-  return result;
+  return /** @type {ToolPaths} */ (/** @type {unknown} */ (result));
 }
 
-/** Builds of other versions of a tool are dead weight once a go.mod change made a new one. */
+/** @returns {ToolName[]} */
+function toolNames() {
+  return /** @type {ToolName[]} */ (Object.keys(tools));
+}
+
+/**
+ * Builds of other versions of a tool are dead weight once a go.mod change made a new one.
+ * @param {string} name
+ * @param {string} target
+ */
 function pruneStale(name, target) {
   for (const entry of readdirSync(dirname(target))) {
     const path = join(dirname(target), entry);
@@ -184,7 +239,12 @@ function pruneStale(name, target) {
   }
 }
 
+/**
+ * @param {ToolName} name
+ * @param {NodeJS.ProcessEnv} env
+ */
 function build(name, env) {
+  /** @type {Tool} */
   const tool = tools[name];
   const target = buildDir(name, env);
   if (existsSync(join(target, '.complete'))) {
@@ -225,11 +285,13 @@ function build(name, env) {
 
 /** The tools the machine must already have: we never download them. */
 function checkMachineTools() {
-  for (const [program, args] of [
+  /** @type {[string, string[]][]} */
+  const needed = [
     ['go', ['version']],
     ['kubectl', ['version', '--client']],
     ['gpg', ['--version']],
-  ]) {
+  ];
+  for (const [program, args] of needed) {
     const result = spawnSync(program, args, { encoding: 'utf8' });
     if (result.error || result.status !== 0) {
       throw new Error(`${program} is needed by the test suite and was not found on PATH.`);
@@ -239,7 +301,7 @@ function checkMachineTools() {
 
 export function installAll(env = process.env) {
   checkMachineTools();
-  const results = Object.keys(tools).map((name) => build(name, env));
+  const results = toolNames().map((name) => build(name, env));
   return results;
 }
 

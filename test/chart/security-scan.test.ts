@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { toolPaths } from '../../scripts/test-tools.mjs';
 import { helms } from '../support/tools.js';
 import { chartDir, templateRaw } from './render.js';

@@ -4,7 +4,6 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { isAlive } from '../../scripts/cluster.mjs';
 
 const script = resolve(import.meta.dirname, '../../scripts/cluster.mjs');

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without types, shared with the npm scripts
 import { ensurePrefect1 } from '../../scripts/prefect1-client.mjs';
 import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, repoRoot, runCli } from './support/cli.js';
@@ -215,9 +214,7 @@ describe('connect with port-forwards (default ports taken, UI expecting another 
     );
   });
 
-  const prefect1 = ensurePrefect1() as
-    | { ok: true; python: string; prefect: string; seconds: number; cached: boolean }
-    | { ok: false; reason: string };
+  const prefect1 = ensurePrefect1();
   if (!prefect1.ok) {
     console.warn(`Skipping the Prefect 1 client test: ${prefect1.reason}`);
   }

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { down, startAgain, stopComponent, up } from '../../scripts/cluster.mjs';
 import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';

@@ -3,7 +3,6 @@
 // A plain KUBECONFIG is deliberately NOT reused: a developer's shell often points it at a real
 // cluster, and this suite installs and deletes releases.
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain ESM script without types
 import { down, up } from '../../scripts/cluster.mjs';
 
 let startedDir: string | undefined;

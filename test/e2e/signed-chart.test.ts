@@ -11,6 +11,7 @@ import { listRepoVersions } from '../../src/release/chart-source.js';
 import { Helm } from '../../src/tools/helm.js';
 import { type HelmUnderTest, helms } from '../support/tools.js';
 import {
+  type HelmHomes,
   helmHomes,
   type RepoName,
   releasedVersions,
@@ -41,7 +42,7 @@ let runs = 0;
  * in the index (HELM_CACHE_HOME/content), and `helm package` is deterministic, so the unsigned and
  * other-key repositories list the very digest the good one did and helm 4 would reuse its .prov.
  */
-function isolatedEnv(h: HelmUnderTest): NodeJS.ProcessEnv {
+function isolatedEnv(h: HelmUnderTest): NodeJS.ProcessEnv & HelmHomes {
   runs += 1;
   const dir = join(repos.work, `user-${h.label}-${runs}`);
   const { GNUPGHOME: _g, XDG_CONFIG_HOME: _x, HELM_CONFIG_HOME: _c, ...env } = cliEnv(h);
@@ -279,7 +280,7 @@ describe.each([helm3, helm4])('released charts with --verify, $label', (h) => {
   });
 
   it('lists the released versions for the wizard, newest first, adding the repository once', async () => {
-    const env = isolatedEnv(h) as Record<string, string>;
+    const env = isolatedEnv(h) as Record<string, string> & HelmHomes;
     // In this process, with helm's own config dirs for the duration of the call.
     const saved = { ...process.env };
     Object.assign(process.env, env);

@@ -2,7 +2,6 @@
 // By default they are the builds of scripts/test-tools.mjs (made by `npm test`'s pretest step);
 // TEST_HELM3 / TEST_HELM4 / TEST_KUBECTL point the suite at binaries of your own.
 import { execFileSync } from 'node:child_process';
-// @ts-expect-error plain ESM script without types, shared with the npm scripts
 import { toolPaths } from '../../scripts/test-tools.mjs';
 
 type BuiltTools = Record<

@@ -8,6 +8,7 @@ const printed = (error: unknown, debug = false) => {
   let text = '';
   printError(error, debug, (t) => {
     text += t;
+    return true;
   });
   return text;
 };

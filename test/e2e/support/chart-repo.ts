@@ -95,7 +95,14 @@ export async function stopAgent(key: TestKey): Promise<void> {
 }
 
 /** An environment where helm's repository files live in `dir`, never in the user's. */
-export function helmHomes(dir: string): Record<string, string> {
+// A type, not an interface: it is passed where a Record<string, string> of variables is expected.
+export type HelmHomes = {
+  HELM_CONFIG_HOME: string;
+  HELM_CACHE_HOME: string;
+  HELM_DATA_HOME: string;
+};
+
+export function helmHomes(dir: string): HelmHomes {
   return {
     HELM_CONFIG_HOME: join(dir, 'helm-config'),
     HELM_CACHE_HOME: join(dir, 'helm-cache'),

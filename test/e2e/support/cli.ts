@@ -13,6 +13,13 @@ export function cliEnv(helm: HelmUnderTest, extra: Record<string, string> = {}):
   return clusterEnv({ PREFECT_SERVER_HELM: helm.path, CI: '1', ...extra });
 }
 
-export function runCli(helm: HelmUnderTest, args: string[], options: Options = {}): ResultPromise {
+/** What a test may set on a CLI run; the output options stay execa's defaults, so stdout is text. */
+export type CliOptions = Pick<Options, 'env' | 'input' | 'timeout' | 'cwd' | 'cancelSignal'>;
+
+export function runCli(
+  helm: HelmUnderTest,
+  args: string[],
+  options: CliOptions = {},
+): ResultPromise<{ reject: false }> {
   return execa('node', [cliBin, ...args], { env: cliEnv(helm), reject: false, ...options });
 }

@@ -2,7 +2,6 @@
 // 127.0.0.1 in a temporary directory), with the superuser reached over its Unix socket, and the
 // state hasura expects built or broken on purpose.
 import pg from 'pg';
-// @ts-expect-error plain ESM script without types, shared with the npm scripts
 import { install, start, stop } from '../../../scripts/test-postgres.mjs';
 
 interface ServerRecord {
