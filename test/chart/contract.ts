@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { HelmUnderTest } from '../support/tools.js';
-import { type K8sObject, podSpec, type Rendered, template, type Values } from './render.js';
+import { podSpec, type Rendered, template, type Values } from './render.js';
 
 export const sharedOriginal = resolve(import.meta.dirname, '../../../shared/original-chart');
 export const CONTRACT_RELEASE = 'prefect';
