@@ -2,8 +2,11 @@
 // apollo healthy, at least one tenant (else the manual's blank dashboard and the agents' 400
 // errors), and the UI handing browsers an API URL they can reach (/settings.json server_url).
 
+import { defaults } from '../plan/install-plan.js';
+import { loopbackUrl } from '../prefect/urls.js';
+import { ingressUrls, loadBalancerUrls } from '../release/addresses.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import { byComponent, type Ingress, type ReleaseObjects, type Service } from './cluster-state.js';
+import { byComponent, type ReleaseObjects, type Service } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import type { DoctorCheck } from './doctor-check.js';
 import { withTimeout } from './timeout.js';
@@ -131,36 +134,20 @@ export function judgeTenants(answer: unknown, target: string): CheckResult {
 export function apiUrlsOf(objects: ReleaseObjects): { url: string; how: string }[] {
   const urls: { url: string; how: string }[] = [];
   const apollo = byComponent(objects.services, 'apollo');
-  const addressOf = (status: Service['status'] | Ingress['status']) =>
-    status?.loadBalancer?.ingress
-      ?.map((i) => i.ip ?? i.hostname)
-      .filter((a): a is string => Boolean(a)) ?? [];
+  // Any Ingress that routes to apollo's Service counts, labelled by the chart or made by a user.
+  const toApollo = (path: { backend?: { service?: { name: string } } }) =>
+    !apollo || path.backend?.service?.name === apollo.metadata.name;
   for (const ingress of objects.ingresses) {
-    for (const rule of ingress.spec.rules ?? []) {
-      for (const path of rule.http?.paths ?? []) {
-        if (apollo && path.backend?.service?.name !== apollo.metadata.name) continue;
-        const prefix = (path.path ?? '/').replace(/\/$/, '');
-        const hosts = rule.host ? [rule.host] : addressOf(ingress.status);
-        for (const host of hosts) {
-          const tls = ingress.spec.tls?.some((t) => t.hosts?.includes(host));
-          urls.push({
-            url: `${tls ? 'https' : 'http'}://${host}${prefix}/graphql`,
-            how: `the Ingress ${ingress.metadata.name}`,
-          });
-        }
-      }
-    }
+    for (const base of ingressUrls(ingress, toApollo))
+      urls.push({ url: `${base}/graphql`, how: `the Ingress ${ingress.metadata.name}` });
   }
   if (apollo?.spec.type === 'LoadBalancer') {
-    for (const address of addressOf(apollo.status)) {
-      urls.push({
-        url: `http://${address}:${servicePort(apollo, 4200)}/graphql`,
-        how: `the LoadBalancer ${apollo.metadata.name}`,
-      });
-    }
+    for (const base of loadBalancerUrls(apollo))
+      urls.push({ url: `${base}/graphql`, how: `the LoadBalancer ${apollo.metadata.name}` });
   }
-  urls.push({ url: 'http://localhost:4200/graphql', how: 'prefect-server connect (port-forward)' });
-  urls.push({ url: 'http://127.0.0.1:4200/graphql', how: 'prefect-server connect (port-forward)' });
+  const how = 'prefect-server connect (port-forward)';
+  urls.push({ url: defaults.portForwardApiUrl, how });
+  urls.push({ url: loopbackUrl(defaults.portForwardApiUrl), how });
   return urls;
 }
 
@@ -200,7 +187,7 @@ export function judgeServerUrl(
   reachable: boolean | undefined,
   target: string,
 ): CheckResult {
-  const best = known[0]?.url ?? 'http://localhost:4200/graphql';
+  const best = known[0]?.url ?? defaults.portForwardApiUrl;
   const fix = `Point the UI at an address your browser reaches: prefect-server upgrade ${target} --api-url ${best}`;
   if (!serverUrl) return fail('the UI serves no server_url in /settings.json', fix);
   let url: URL;

@@ -19,10 +19,10 @@ import {
 import { clientConfigFiles, writeClientConfig } from '../prefect/config-files.js';
 import type { Tenant } from '../prefect/graphql.js';
 import { loopbackUrl, portForwardUrls } from '../prefect/urls.js';
+import { externalAddress } from '../release/addresses.js';
 import { describeDrop, type ForwardEvent, SupervisedForward } from '../release/port-forward.js';
 import {
   type Component,
-  externalAddress,
   findReleaseObjects,
   type ReleaseObjects,
   servicePort,

@@ -1,6 +1,6 @@
 // The release's apollo and UI, found by the chart's labels (never by name: names differ with
-// includeChartNameInComponents and long release names), and the address each is reached at
-// from outside the cluster when it is exposed by a LoadBalancer or an Ingress.
+// includeChartNameInComponents and long release names). The address each is reached at from
+// outside the cluster is read by addresses.ts.
 import { UserError } from '../errors.js';
 import type { Kubectl, KubeList } from '../tools/kubectl.js';
 
@@ -59,56 +59,6 @@ export function servicePort(service: KubeService): number {
   const port = ports.find((p) => p.name === 'http') ?? ports[0];
   if (port === undefined) throw new UserError(`Service ${service.metadata.name} has no port.`);
   return port.port;
-}
-
-export type ExternalAddress =
-  | { state: 'ready'; baseUrl: string; via: string }
-  | { state: 'pending'; via: string }
-  | { state: 'none'; type: string };
-
-function hostForUrl(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
-}
-
-function loadBalancerAddress(status: LoadBalancerStatus | undefined): string | undefined {
-  const first = status?.loadBalancer?.ingress?.find((i) => i.ip || i.hostname);
-  return first?.hostname || first?.ip || undefined;
-}
-
-/**
- * Where a component is reached from outside, without a trailing slash: an Ingress wins (the
- * manual has users switch the Service to ClusterIP for one), else a LoadBalancer's address.
- */
-export function externalAddress(
-  service: KubeService,
-  ingress: KubeIngress | undefined,
-): ExternalAddress {
-  if (ingress) {
-    const via = `Ingress ${ingress.metadata.name}`;
-    const rule = ingress.spec.rules?.find((r) => r.host) ?? ingress.spec.rules?.[0];
-    const path = (rule?.http?.paths?.[0]?.path ?? '/').replace(/\/+$/, '');
-    const host = rule?.host || loadBalancerAddress(ingress.status);
-    if (!host) return { state: 'pending', via };
-    const tls = (ingress.spec.tls ?? []).some(
-      (t) => rule?.host === undefined || !t.hosts || t.hosts.includes(rule.host),
-    );
-    return {
-      state: 'ready',
-      baseUrl: `${tls ? 'https' : 'http'}://${hostForUrl(host)}${path}`,
-      via,
-    };
-  }
-  const type = service.spec.type ?? 'ClusterIP';
-  if (type !== 'LoadBalancer') return { state: 'none', type };
-  const via = `LoadBalancer Service ${service.metadata.name}`;
-  const address = loadBalancerAddress(service.status);
-  if (!address) return { state: 'pending', via };
-  const port = servicePort(service);
-  return {
-    state: 'ready',
-    baseUrl: `http://${hostForUrl(address)}${port === 80 ? '' : `:${port}`}`,
-    via,
-  };
 }
 
 export interface ReleaseObjects {

@@ -1,6 +1,8 @@
 // status: one screen about a release, from a handful of list calls: helm's record, the
 // workloads, the Services and Ingresses, and the release's own values.
 
+import { defaults } from '../plan/install-plan.js';
+import { externalAddress } from '../release/addresses.js';
 import { bundledDatabase } from '../release/bundled-database.js';
 import { chartVersionOf } from '../release/released-chart.js';
 import { instanceSelector } from '../release/workload-status.js';
@@ -27,13 +29,17 @@ interface Workload {
 
 interface Service {
   metadata: { name: string; labels?: Record<string, string> };
-  spec: { type: string; ports: { port: number }[] };
+  spec: { type: string; ports: { name?: string; port: number }[] };
   status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
 interface Ingress {
   metadata: { name: string; labels?: Record<string, string> };
-  spec: { rules?: { host?: string }[]; tls?: { hosts?: string[] }[] };
+  spec: {
+    rules?: { host?: string; http?: { paths?: { path?: string }[] } }[];
+    tls?: { hosts?: string[] }[];
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
 export interface ReleaseStatus {
@@ -74,42 +80,30 @@ function exposureOf(
 ): ReleaseStatus['exposure'][number] {
   const path = name === 'apollo' ? '/graphql' : '/';
   const ingress = ingresses.find((i) => component(i) === name);
-  const host = ingress?.spec.rules?.find((r) => r.host)?.host;
-  if (ingress && host) {
-    const tls = ingress.spec.tls?.some((t) => t.hosts?.includes(host));
+  const service = services.find((s) => component(s) === name);
+  if (!service && !ingress)
+    return { component: name, type: 'none', url: undefined, note: 'no Service found' };
+  const address = externalAddress(service ?? { metadata: { name: '' }, spec: {} }, ingress);
+  if (address.state === 'none') {
+    // Neither an Ingress nor a LoadBalancer: connect's port-forward is the way in.
+    const local = name === 'apollo' ? defaults.portForwardApiUrl : 'http://localhost:8080/';
     return {
       component: name,
-      type: 'Ingress',
-      url: `${tls ? 'https' : 'http'}://${host}${path}`,
-      note: `Ingress ${ingress.metadata.name}`,
+      type: address.type,
+      url: local,
+      note: 'through prefect-server connect',
     };
   }
-  const service = services.find((s) => component(s) === name);
-  if (!service) return { component: name, type: 'none', url: undefined, note: 'no Service found' };
-  const port = service.spec.ports[0]?.port;
-  if (service.spec.type === 'LoadBalancer') {
-    const address = service.status?.loadBalancer?.ingress?.[0];
-    const where = address?.hostname ?? address?.ip;
-    return where
-      ? {
-          component: name,
-          type: 'LoadBalancer',
-          url: `http://${where}:${port}${path}`,
-          note: `Service ${service.metadata.name}`,
-        }
-      : {
-          component: name,
-          type: 'LoadBalancer',
-          url: undefined,
-          note: 'load balancer address pending',
-        };
+  const type = ingress ? 'Ingress' : 'LoadBalancer';
+  if (address.state === 'pending') {
+    const what = ingress ? 'ingress' : 'load balancer';
+    return { component: name, type, url: undefined, note: `${what} address pending` };
   }
-  const local = name === 'apollo' ? 'http://localhost:4200/graphql' : 'http://localhost:8080/';
   return {
     component: name,
-    type: service.spec.type,
-    url: local,
-    note: 'through prefect-server connect',
+    type,
+    url: `${address.baseUrl}${path}`,
+    note: ingress ? `Ingress ${ingress.metadata.name}` : `Service ${service?.metadata.name}`,
   };
 }
 

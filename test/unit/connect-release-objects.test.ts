@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { externalAddress } from '../../src/release/addresses.js';
 import {
-  externalAddress,
   type KubeIngress,
   type KubeService,
   pickComponent,
