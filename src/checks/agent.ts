@@ -2,9 +2,10 @@
 // recent log (the manual's missing-tenant symptom), and its ServiceAccount may create flow-run Jobs.
 
 import { explainPods } from '../release/workload-status.js';
+import type { Workload } from '../tools/kube-objects.js';
 import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import { byComponent, componentOf, type Workload } from './cluster-state.js';
+import { byComponent, componentOf } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import { type DoctorCheck, withDetails } from './doctor-check.js';
 

@@ -5,8 +5,9 @@
 import { defaults } from '../plan/install-plan.js';
 import { loopbackUrl } from '../prefect/urls.js';
 import { ingressUrls, loadBalancerUrls } from '../release/addresses.js';
+import type { Service } from '../tools/kube-objects.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import { byComponent, type ReleaseObjects, type Service } from './cluster-state.js';
+import { byComponent, type ReleaseObjects } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import type { DoctorCheck } from './doctor-check.js';
 import { withTimeout } from './timeout.js';

@@ -1,86 +1,22 @@
 // What doctor reads from the cluster, gathered once and shared by every check: one kubectl call
 // lists every namespaced kind of the release (the API server filters by the release's label, so
 // 300 unrelated pods in the namespace cost nothing), one more lists the cluster's classes.
-import type { Pod } from '../release/workload-status.js';
+import type {
+  ClassObject,
+  Ingress,
+  KubeObject,
+  ObjectMeta,
+  Pod,
+  Service,
+  Workload,
+} from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { stderrReason } from '../tools/run-tool.js';
-
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-}
-
-export interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string } };
-}
-
-export interface Container {
-  name: string;
-  image?: string;
-  env?: EnvVar[];
-  ports?: { name?: string; containerPort: number }[];
-}
-
-export interface PodTemplateSpec {
-  spec: {
-    containers: Container[];
-    initContainers?: Container[];
-    serviceAccountName?: string;
-  };
-}
-
-export interface Workload {
-  kind: 'Deployment' | 'StatefulSet';
-  metadata: ObjectMeta;
-  spec: { replicas?: number; template: PodTemplateSpec };
-  status?: { readyReplicas?: number; availableReplicas?: number };
-}
-
-export interface LoadBalancerStatus {
-  ingress?: { ip?: string; hostname?: string }[];
-}
-
-export interface Service {
-  kind: 'Service';
-  metadata: ObjectMeta;
-  spec: {
-    type?: string;
-    ports?: { name?: string; port: number; targetPort?: number | string }[];
-  };
-  status?: { loadBalancer?: LoadBalancerStatus };
-}
-
-export interface Ingress {
-  kind: 'Ingress';
-  metadata: ObjectMeta;
-  spec: {
-    ingressClassName?: string;
-    tls?: { hosts?: string[]; secretName?: string }[];
-    rules?: {
-      host?: string;
-      http?: { paths?: { path?: string; backend?: { service?: { name: string } } }[] };
-    }[];
-  };
-  status?: { loadBalancer?: LoadBalancerStatus };
-}
-
-export interface ClassObject {
-  kind: 'IngressClass' | 'StorageClass';
-  metadata: ObjectMeta;
-}
-
-export type PodObject = Pod & { kind: 'Pod'; metadata: ObjectMeta; spec?: { nodeName?: string } };
 
 /** The release's objects, as one list per kind. */
 export interface ReleaseObjects {
   workloads: Workload[];
-  pods: PodObject[];
+  pods: Pod[];
   services: Service[];
   ingresses: Ingress[];
   /** Kinds the user may not list (their checks say so instead of guessing). */
@@ -103,12 +39,7 @@ const releaseKinds = [
 export const instanceLabel = 'app.kubernetes.io/instance';
 export const componentLabel = 'app.kubernetes.io/component';
 
-interface AnyObject {
-  kind: string;
-  metadata: ObjectMeta;
-}
-
-function sortObjects(items: AnyObject[]): ReleaseObjects {
+function sortObjects(items: KubeObject[]): ReleaseObjects {
   const objects: ReleaseObjects = {
     workloads: [],
     pods: [],
@@ -119,7 +50,7 @@ function sortObjects(items: AnyObject[]): ReleaseObjects {
   for (const item of items) {
     if (item.kind === 'Deployment' || item.kind === 'StatefulSet')
       objects.workloads.push(item as Workload);
-    else if (item.kind === 'Pod') objects.pods.push(item as PodObject);
+    else if (item.kind === 'Pod') objects.pods.push(item as Pod);
     else if (item.kind === 'Service') objects.services.push(item as Service);
     else if (item.kind === 'Ingress') objects.ingresses.push(item as Ingress);
   }
@@ -150,18 +81,18 @@ export async function fetchReleaseObjects(
   ];
   const all = await kubectl.run(args(releaseKinds), { allowFailure: true, timeoutMs: 20_000 });
   if (all.exitCode === 0)
-    return sortObjects((JSON.parse(all.stdout) as { items: AnyObject[] }).items);
+    return sortObjects((JSON.parse(all.stdout) as { items: KubeObject[] }).items);
   const results = await Promise.all(
     releaseKinds.map(async (kind) => ({
       kind,
       result: await kubectl.run(args([kind]), { allowFailure: true, timeoutMs: 20_000 }),
     })),
   );
-  const items: AnyObject[] = [];
+  const items: KubeObject[] = [];
   const forbidden: string[] = [];
   for (const { kind, result } of results) {
     if (result.exitCode === 0)
-      items.push(...(JSON.parse(result.stdout) as { items: AnyObject[] }).items);
+      items.push(...(JSON.parse(result.stdout) as { items: KubeObject[] }).items);
     else if (/forbidden/i.test(result.stderr)) forbidden.push(kind.split('.')[0] ?? kind);
     else throw new Error(`kubectl get ${kind}: ${stderrReason(result.stderr) ?? ''}`);
   }

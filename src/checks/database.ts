@@ -5,9 +5,10 @@
 // Secret (or PGPASSWORD) into the client's config object, never into argv, never printed.
 import type { Client } from 'pg';
 import { InputError } from '../errors.js';
+import type { NamedObject, Workload } from '../tools/kube-objects.js';
 import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import { byComponent, type Workload } from './cluster-state.js';
+import { byComponent } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import { type DoctorCheck, type DoctorResult, withDetails } from './doctor-check.js';
 import { withTimeout } from './timeout.js';
@@ -89,8 +90,8 @@ function envOf(workload: Workload | undefined, name: string) {
 /** Where hasura's database is, from the hasura Deployment (graphql's when there is no hasura). */
 export function databaseTargetOf(
   workloads: readonly Workload[],
-  services: readonly { metadata: { name: string } }[],
-  pods: readonly { metadata: { name: string; labels?: Record<string, string> } }[],
+  services: readonly NamedObject[],
+  pods: readonly NamedObject[],
   namespace: string,
 ): DatabaseTarget | undefined {
   const hasura = byComponent(workloads, 'hasura');

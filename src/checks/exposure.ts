@@ -1,15 +1,9 @@
 // doctor: how the release is published: LoadBalancer Services that never get an address (a
 // cluster with no load balancer), Ingresses with no address, and IngressClasses that do not exist.
 
+import type { ClassObject, Ingress, Service } from '../tools/kube-objects.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import {
-  ageSeconds,
-  type ClassObject,
-  defaultClass,
-  describeAge,
-  type Ingress,
-  type Service,
-} from './cluster-state.js';
+import { ageSeconds, defaultClass, describeAge } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import type { DoctorCheck } from './doctor-check.js';
 

@@ -9,7 +9,8 @@ import {
 } from '../release/release-records.js';
 import type { Helm } from '../tools/helm.js';
 import { canI, type KubeApi, kubeApiFor } from '../tools/kube-api.js';
-import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import type { KubeList, NamedObject } from '../tools/kube-objects.js';
+import type { Kubectl } from '../tools/kubectl.js';
 import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from '../ui/check.js';
 import { passwordSecretKeys, valuesEraFor } from '../values/values-era.js';
 
@@ -31,10 +32,6 @@ interface Lookups {
 }
 
 type PreflightRun = PreflightContext & Lookups;
-
-interface Named {
-  metadata: { name: string; annotations?: Record<string, string> };
-}
 
 export const clusterReachable: Check<PreflightContext> = {
   id: 'cluster-reachable',
@@ -150,7 +147,7 @@ const releaseNameFree: Check<PreflightRun> = {
   },
 };
 
-function defaultOf(items: Named[]): string | undefined {
+function defaultOf(items: NamedObject[]): string | undefined {
   return items.find(
     (i) =>
       i.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ||
@@ -169,7 +166,7 @@ async function classExists(
     kind === 'StorageClass'
       ? '/apis/storage.k8s.io/v1/storageclasses'
       : '/apis/networking.k8s.io/v1/ingressclasses';
-  const classes = (await api.get<KubeList<Named>>(path))?.items ?? [];
+  const classes = (await api.get<KubeList<NamedObject>>(path))?.items ?? [];
   const names = classes.map((c) => c.metadata.name);
   if (wanted) {
     return names.includes(wanted)

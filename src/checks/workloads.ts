@@ -4,42 +4,11 @@
 // that crash.
 
 import { explainPods, summarizeWorkloads } from '../release/workload-status.js';
+import type { ContainerStatus, Pod, Workload } from '../tools/kube-objects.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import {
-  componentOf,
-  describeAge,
-  type PodObject,
-  type ReleaseObjects,
-  type Workload,
-} from './cluster-state.js';
+import { componentOf, describeAge, type ReleaseObjects } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import { type DoctorCheck, type DoctorResult, withDetails } from './doctor-check.js';
-
-interface Terminated {
-  reason?: string;
-  exitCode?: number;
-  finishedAt?: string;
-}
-
-interface ContainerStatus {
-  name: string;
-  ready: boolean;
-  restartCount: number;
-  state?: { waiting?: { reason?: string; message?: string }; terminated?: Terminated };
-  lastState?: { terminated?: Terminated };
-}
-
-interface PodDetail {
-  spec?: {
-    containers?: { name: string; image?: string; resources?: { limits?: { memory?: string } } }[];
-  };
-  status?: {
-    phase?: string;
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
-}
 
 /** One container of one pod, with what the checks need to know about it. */
 export interface ContainerView {
@@ -52,20 +21,19 @@ export interface ContainerView {
 }
 
 /** Live pods of the release (not being deleted, not finished Job pods). */
-function livePods(pods: readonly PodObject[]): PodObject[] {
+function livePods(pods: readonly Pod[]): Pod[] {
   return pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded');
 }
 
-export function containersOf(pods: readonly PodObject[]): ContainerView[] {
+export function containersOf(pods: readonly Pod[]): ContainerView[] {
   const views: ContainerView[] = [];
   for (const pod of livePods(pods)) {
-    const detail = pod as unknown as PodDetail;
     const statuses = [
-      ...(detail.status?.initContainerStatuses ?? []),
-      ...(detail.status?.containerStatuses ?? []),
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
     ];
     for (const status of statuses) {
-      const spec = detail.spec?.containers?.find((c) => c.name === status.name);
+      const spec = pod.spec?.containers?.find((c) => c.name === status.name);
       views.push({
         pod: pod.metadata.name,
         component: componentOf(pod),
@@ -165,9 +133,9 @@ export function pendingHint(
   return 'See the scheduler events: kubectl describe pod POD';
 }
 
-export function judgePending(pods: readonly PodObject[], target: string): CheckResult {
+export function judgePending(pods: readonly Pod[], target: string): CheckResult {
   const unscheduled = livePods(pods).flatMap((pod) => {
-    const condition = (pod as unknown as PodDetail).status?.conditions?.find(
+    const condition = pod.status?.conditions?.find(
       (c) => c.type === 'PodScheduled' && c.status === 'False',
     );
     return condition

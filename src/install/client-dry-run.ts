@@ -6,6 +6,7 @@
 import { parseAllDocuments } from 'yaml';
 import { ExitCode, UserError } from '../errors.js';
 import type { Helm, HelmApplyRequest } from '../tools/helm.js';
+import type { KubeObject } from '../tools/kube-objects.js';
 import type { CheckOutcome } from '../ui/check.js';
 
 /** Under --dry-run, a preflight whose only failure is reachability renders client-side instead. */
@@ -18,7 +19,7 @@ export function onlyUnreachable(outcomes: readonly CheckOutcome[]): CheckOutcome
 export function renderedObjects(manifest: string): string[] {
   const objects: string[] = [];
   for (const document of parseAllDocuments(manifest)) {
-    const object = document.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+    const object = document.toJS() as KubeObject | null;
     if (object?.kind && object.metadata?.name)
       objects.push(`${object.kind}/${object.metadata.name}`);
   }

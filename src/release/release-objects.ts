@@ -2,33 +2,10 @@
 // includeChartNameInComponents and long release names). The address each is reached at from
 // outside the cluster is read by addresses.ts.
 import { UserError } from '../errors.js';
-import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import type { Ingress, KubeList, NamedObject, Service } from '../tools/kube-objects.js';
+import type { Kubectl } from '../tools/kubectl.js';
 
 export type Component = 'apollo' | 'ui';
-
-interface Metadata {
-  name: string;
-  labels?: Record<string, string>;
-}
-
-interface LoadBalancerStatus {
-  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
-}
-
-export interface KubeService {
-  metadata: Metadata;
-  spec: { type?: string; ports?: { name?: string; port: number }[] };
-  status?: LoadBalancerStatus;
-}
-
-export interface KubeIngress {
-  metadata: Metadata;
-  spec: {
-    rules?: { host?: string; http?: { paths?: { path?: string }[] } }[];
-    tls?: { hosts?: string[]; secretName?: string }[];
-  };
-  status?: LoadBalancerStatus;
-}
 
 export const componentLabel = 'app.kubernetes.io/component';
 export const instanceLabel = 'app.kubernetes.io/instance';
@@ -39,7 +16,7 @@ export function releaseSelector(release: string): string {
 }
 
 /** The object of a component (the first by name, should a user have added a second). */
-export function pickComponent<T extends { metadata: Metadata }>(
+export function pickComponent<T extends NamedObject>(
   items: readonly T[],
   release: string,
   component: Component,
@@ -54,7 +31,7 @@ export function pickComponent<T extends { metadata: Metadata }>(
 }
 
 /** The port the chart names `http`, else the first one. */
-export function servicePort(service: KubeService): number {
+export function servicePort(service: Service): number {
   const ports = service.spec.ports ?? [];
   const port = ports.find((p) => p.name === 'http') ?? ports[0];
   if (port === undefined) throw new UserError(`Service ${service.metadata.name} has no port.`);
@@ -62,10 +39,10 @@ export function servicePort(service: KubeService): number {
 }
 
 export interface ReleaseObjects {
-  apollo: KubeService;
-  ui: KubeService;
-  apolloIngress?: KubeIngress | undefined;
-  uiIngress?: KubeIngress | undefined;
+  apollo: Service;
+  ui: Service;
+  apolloIngress?: Ingress | undefined;
+  uiIngress?: Ingress | undefined;
 }
 
 export interface ReleaseRef {
@@ -80,7 +57,7 @@ export async function findReleaseObjects(
   withIngresses = false,
 ): Promise<ReleaseObjects> {
   const selector = releaseSelector(ref.release);
-  const services = await kubectl.json<KubeList<KubeService>>(
+  const services = await kubectl.json<KubeList<Service>>(
     ['get', 'services', '--namespace', ref.namespace, '--selector', selector],
     { timeoutMs: 30_000 },
   );
@@ -100,11 +77,11 @@ export async function findReleaseObjects(
   if (!withIngresses) return { apollo, ui };
   // An Ingress is optional, and a user may not be allowed to list them: then there is none to use.
   const ingresses = await kubectl
-    .json<KubeList<KubeIngress>>(
+    .json<KubeList<Ingress>>(
       ['get', 'ingresses.networking.k8s.io', '--namespace', ref.namespace, '--selector', selector],
       { timeoutMs: 30_000 },
     )
-    .catch(() => ({ items: [] as KubeIngress[] }));
+    .catch(() => ({ items: [] as Ingress[] }));
   return {
     apollo,
     ui,

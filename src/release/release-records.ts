@@ -5,6 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Helm } from '../tools/helm.js';
 import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
+import type { KubeList, Secret } from '../tools/kube-objects.js';
 
 export interface ReleaseRecord {
   revision: number;
@@ -13,13 +14,8 @@ export interface ReleaseRecord {
   chart: string;
 }
 
-interface ReleaseSecret {
-  metadata: { labels?: Record<string, string> };
-  data?: { release?: string };
-}
-
 /** helm's payload: base64 (helm) inside base64 (the Secret), gzip inside that, then JSON. */
-function chartOf(secret: ReleaseSecret): string {
+function chartOf(secret: Secret): string {
   try {
     const inner = Buffer.from(secret.data?.release ?? '', 'base64').toString('utf8');
     const release = JSON.parse(gunzipSync(Buffer.from(inner, 'base64')).toString('utf8')) as {
@@ -51,7 +47,7 @@ export async function releaseRecords(
       chart: h.chart,
     }));
   }
-  const list = await api.get<{ items: ReleaseSecret[] }>(
+  const list = await api.get<KubeList<Secret>>(
     `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${selectorQuery(`owner=helm,name=${release}`)}`,
   );
   const items = list?.items ?? [];

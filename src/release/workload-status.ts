@@ -1,35 +1,7 @@
 // Reading a release's workloads back from the cluster: how many are ready (for the progress line)
 // and, for pods that are not, why, in the words a person needs (for failures).
 import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
-import type { KubeList } from '../tools/kubectl.js';
-
-interface Workload {
-  kind: string;
-  metadata: { name: string };
-  spec: { replicas?: number };
-  status?: { readyReplicas?: number; availableReplicas?: number };
-}
-
-interface ContainerStatus {
-  name: string;
-  ready: boolean;
-  restartCount: number;
-  state?: {
-    waiting?: { reason?: string; message?: string };
-    terminated?: { reason?: string; exitCode?: number };
-  };
-  lastState?: { terminated?: { reason?: string; exitCode?: number } };
-}
-
-export interface Pod {
-  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
-  status?: {
-    phase?: string;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-  };
-}
+import type { KubeList, Pod, Workload } from '../tools/kube-objects.js';
 
 export interface WorkloadSummary {
   ready: string[];

@@ -7,40 +7,10 @@ import { bundledDatabase } from '../release/bundled-database.js';
 import { chartVersionOf } from '../release/released-chart.js';
 import { instanceSelector } from '../release/workload-status.js';
 import type { HelmRelease } from '../tools/helm.js';
-import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import type { Ingress, KubeList, Service, Workload } from '../tools/kube-objects.js';
+import type { Kubectl } from '../tools/kubectl.js';
 import { answersFromValues } from '../values/answers-from-values.js';
 import type { Values } from '../values/render-values.js';
-
-interface Workload {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  spec: {
-    replicas?: number;
-    template?: {
-      spec?: {
-        containers?: {
-          env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-        }[];
-      };
-    };
-  };
-  status?: { readyReplicas?: number };
-}
-
-interface Service {
-  metadata: { name: string; labels?: Record<string, string> };
-  spec: { type: string; ports: { name?: string; port: number }[] };
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
-}
-
-interface Ingress {
-  metadata: { name: string; labels?: Record<string, string> };
-  spec: {
-    rules?: { host?: string; http?: { paths?: { path?: string }[] } }[];
-    tls?: { hosts?: string[] }[];
-  };
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
-}
 
 export interface ReleaseStatus {
   release: {

@@ -8,10 +8,6 @@ export interface ClusterTarget {
   context?: string | undefined;
 }
 
-export interface KubeList<T> {
-  items: T[];
-}
-
 /** A thin adapter over the user's kubectl: argument arrays in, parsed JSON out. */
 export class Kubectl {
   private constructor(

@@ -5,7 +5,8 @@ import { ExitCode, InputError, UserError } from '../errors.js';
 import { findRelease } from '../release/find-release.js';
 import { instanceSelector } from '../release/workload-status.js';
 import { Helm } from '../tools/helm.js';
-import { Kubectl, type KubeList } from '../tools/kubectl.js';
+import type { KubeList, NamedObject, PersistentVolumeClaim } from '../tools/kube-objects.js';
+import { Kubectl } from '../tools/kubectl.js';
 import { canPrompt } from '../ui/can-prompt.js';
 import { colors, type Output } from '../ui/output.js';
 
@@ -19,22 +20,16 @@ export interface UninstallFlags {
   timeout?: string;
 }
 
-interface Named {
-  kind?: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: { resources?: { requests?: { storage?: string } } };
-}
-
 /** What a release leaves behind on purpose: its password Secrets and database volume claims. */
 async function keptData(
   kubectl: Kubectl,
   namespace: string,
   release: string,
-): Promise<{ secrets: string[]; claims: Named[] }> {
+): Promise<{ secrets: string[]; claims: PersistentVolumeClaim[] }> {
   const selector = ['--namespace', namespace, '--selector', instanceSelector(release)];
   const [secrets, claims] = await Promise.all([
-    kubectl.json<KubeList<Named>>(['get', 'secrets', ...selector]),
-    kubectl.json<KubeList<Named>>(['get', 'persistentvolumeclaims', ...selector]),
+    kubectl.json<KubeList<NamedObject>>(['get', 'secrets', ...selector]),
+    kubectl.json<KubeList<PersistentVolumeClaim>>(['get', 'persistentvolumeclaims', ...selector]),
   ]);
   return {
     // helm's own release records are gone with the release; what remains with our label is data.

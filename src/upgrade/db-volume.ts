@@ -5,7 +5,8 @@
 import { parseAllDocuments } from 'yaml';
 import { ExitCode, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
-import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import type { KubeList, PersistentVolumeClaim, Workload } from '../tools/kube-objects.js';
+import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
 import type { Values } from '../values/render-values.js';
 import type { ValuesEra } from '../values/values-era.js';
@@ -25,22 +26,6 @@ export interface DatabaseVolume {
   phase: string;
   storageClass: string | undefined;
   allowExpansion: boolean;
-}
-
-interface StatefulSet {
-  metadata: { name: string };
-  spec: {
-    volumeClaimTemplates?: {
-      metadata: { name: string };
-      spec: { resources?: { requests?: { storage?: string } } };
-    }[];
-  };
-}
-
-interface Claim {
-  metadata: { name: string };
-  spec: { storageClassName?: string; resources?: { requests?: { storage?: string } } };
-  status?: { phase?: string };
 }
 
 /** Deletes the StatefulSet but not its pod, which keeps running on the same claim. */
@@ -69,7 +54,7 @@ export async function findDatabaseVolume(
 ): Promise<DatabaseVolume | undefined> {
   const selector = `app.kubernetes.io/instance=${release}`;
   const [sets, claims] = await Promise.all([
-    kubectl.json<KubeList<StatefulSet>>([
+    kubectl.json<KubeList<Workload>>([
       'get',
       'statefulsets',
       '--namespace',
@@ -77,7 +62,7 @@ export async function findDatabaseVolume(
       '--selector',
       selector,
     ]),
-    kubectl.json<KubeList<Claim>>([
+    kubectl.json<KubeList<PersistentVolumeClaim>>([
       'get',
       'persistentvolumeclaims',
       '--namespace',
@@ -89,7 +74,7 @@ export async function findDatabaseVolume(
   const set = sets.items.find(
     (s) => isDatabase(s.metadata.name) && (s.spec.volumeClaimTemplates?.length ?? 0) > 0,
   );
-  let claim: Claim | undefined;
+  let claim: PersistentVolumeClaim | undefined;
   let statefulSet: string;
   let templateSize: string | undefined;
   if (set) {
@@ -113,7 +98,7 @@ export async function findDatabaseVolume(
         ],
         { timeoutMs: 30_000 },
       );
-      if (found.stdout.trim()) claim = JSON.parse(found.stdout) as Claim;
+      if (found.stdout.trim()) claim = JSON.parse(found.stdout) as PersistentVolumeClaim;
     }
   } else {
     // No StatefulSet with a claim template: an earlier resize may have deleted it (orphaning the
@@ -322,7 +307,7 @@ function reasonOf(error: unknown): string {
 /** The claim template size of StatefulSet `name` in a release manifest, if it has one. */
 export function templateSizeIn(manifest: string, name: string): string | undefined {
   for (const document of parseAllDocuments(manifest)) {
-    const object = document.toJS() as (StatefulSet & { kind?: string }) | null;
+    const object = document.toJS() as Workload | null;
     if (object?.kind !== 'StatefulSet' || object.metadata?.name !== name) continue;
     return object.spec?.volumeClaimTemplates?.[0]?.spec.resources?.requests?.storage;
   }

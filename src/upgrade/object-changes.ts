@@ -1,11 +1,7 @@
 // Which Kubernetes objects an upgrade adds, changes or removes: the release's current manifest
 // against the one the upgrade renders (server-side dry run), compared object by object.
 import { parseAllDocuments } from 'yaml';
-
-interface KubeObject {
-  kind: string;
-  metadata: { name: string; namespace?: string };
-}
+import type { KubeObject } from '../tools/kube-objects.js';
 
 export interface ObjectChanges {
   added: string[];

@@ -1,14 +1,11 @@
 import { bundledChartDefaults, listRepoVersions } from '../release/chart-source.js';
 import { Helm } from '../tools/helm.js';
-import type { Kubectl, KubeList } from '../tools/kubectl.js';
+import type { KubeList, NamedObject } from '../tools/kube-objects.js';
+import type { Kubectl } from '../tools/kubectl.js';
 import { passwordSecretKeys } from '../values/values-era.js';
 import type { ClusterFacts, NamedClass, WizardContext } from './wizard-context.js';
 
-interface Named {
-  metadata: { name: string; annotations?: Record<string, string> };
-}
-
-function classes(list: KubeList<Named>, annotation: string): NamedClass[] {
+function classes(list: KubeList<NamedObject>, annotation: string): NamedClass[] {
   return list.items.map((item) => ({
     name: item.metadata.name,
     isDefault: item.metadata.annotations?.[annotation] === 'true',
@@ -26,13 +23,13 @@ export async function wizardContextFromCluster(
       const k = forContext(context);
       const [namespaces, storage, ingress] = await Promise.all([
         k
-          .json<KubeList<Named>>(['get', 'namespaces'], { timeoutMs: 15_000 })
+          .json<KubeList<NamedObject>>(['get', 'namespaces'], { timeoutMs: 15_000 })
           .catch(() => ({ items: [] })),
         k
-          .json<KubeList<Named>>(['get', 'storageclasses'], { timeoutMs: 15_000 })
+          .json<KubeList<NamedObject>>(['get', 'storageclasses'], { timeoutMs: 15_000 })
           .catch(() => ({ items: [] })),
         k
-          .json<KubeList<Named>>(['get', 'ingressclasses'], { timeoutMs: 15_000 })
+          .json<KubeList<NamedObject>>(['get', 'ingressclasses'], { timeoutMs: 15_000 })
           .catch(() => ({ items: [] })),
       ]);
       return {

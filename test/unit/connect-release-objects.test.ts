@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { externalAddress } from '../../src/release/addresses.js';
-import {
-  type KubeIngress,
-  type KubeService,
-  pickComponent,
-  releaseSelector,
-  servicePort,
-} from '../../src/release/release-objects.js';
+import { pickComponent, releaseSelector, servicePort } from '../../src/release/release-objects.js';
+import type {
+  Ingress as KubeIngress,
+  Service as KubeService,
+} from '../../src/tools/kube-objects.js';
 
 function service(
   name: string,

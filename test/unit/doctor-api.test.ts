@@ -9,7 +9,8 @@ import {
   judgeTenants,
   needsProbe,
 } from '../../src/checks/api.js';
-import type { Ingress, ReleaseObjects, Service } from '../../src/checks/cluster-state.js';
+import type { ReleaseObjects } from '../../src/checks/cluster-state.js';
+import type { Ingress, Service } from '../../src/tools/kube-objects.js';
 
 const target = '-n prefect';
 

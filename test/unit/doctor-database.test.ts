@@ -1,7 +1,6 @@
 // doctor's database checks: where the database is (from the hasura Deployment), and the verdicts
 // on PostgreSQL's answers. The real server is exercised in test/e2e/doctor.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { Workload } from '../../src/checks/cluster-state.js';
 import {
   badPasswordWaysOut,
   type DatabaseTarget,
@@ -14,6 +13,7 @@ import {
   quoteIdent,
 } from '../../src/checks/database.js';
 import { InputError } from '../../src/errors.js';
+import type { Workload } from '../../src/tools/kube-objects.js';
 
 function hasura(
   url: string,

@@ -1,11 +1,11 @@
 // doctor's exposure checks: pending LoadBalancers, Ingresses with no address, missing IngressClasses.
 import { describe, expect, it } from 'vitest';
-import type { ClassObject, Ingress, Service } from '../../src/checks/cluster-state.js';
 import {
   judgeIngressAddresses,
   judgeIngressClasses,
   judgeLoadBalancers,
 } from '../../src/checks/exposure.js';
+import type { ClassObject, Ingress, Service } from '../../src/tools/kube-objects.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const created = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();

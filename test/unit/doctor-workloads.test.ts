@@ -1,6 +1,6 @@
 // doctor's workload checks decide on fixture pods shaped as the API server (and kwok) reports them.
 import { describe, expect, it } from 'vitest';
-import type { PodObject, ReleaseObjects, Workload } from '../../src/checks/cluster-state.js';
+import type { ReleaseObjects } from '../../src/checks/cluster-state.js';
 import {
   containersOf,
   crashingContainers,
@@ -11,6 +11,7 @@ import {
   judgeWorkloads,
   pendingHint,
 } from '../../src/checks/workloads.js';
+import type { Pod, Workload } from '../../src/tools/kube-objects.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const target = '-n prefect';
@@ -20,7 +21,7 @@ function pod(
   component: string,
   container: Record<string, unknown>,
   extra: Record<string, unknown> = {},
-): PodObject {
+): Pod {
   return {
     kind: 'Pod',
     metadata: { name, labels: { 'app.kubernetes.io/component': component } },
@@ -38,7 +39,7 @@ function pod(
       containerStatuses: [{ name: component, ready: true, restartCount: 0, ...container }],
       ...extra,
     },
-  } as unknown as PodObject;
+  } as unknown as Pod;
 }
 
 const healthy = pod('hasura-1', 'hasura', { state: { running: {} } });
@@ -71,7 +72,7 @@ const unschedulable = {
       },
     ],
   },
-} as unknown as PodObject;
+} as unknown as Pod;
 const restartedRecently = pod('apollo-1', 'apollo', {
   restartCount: 2,
   state: { running: {} },
@@ -97,7 +98,7 @@ function deployment(name: string, available: number, replicas = 1): Workload {
   };
 }
 
-function objects(workloads: Workload[], pods: PodObject[]): ReleaseObjects {
+function objects(workloads: Workload[], pods: Pod[]): ReleaseObjects {
   return { workloads, pods, services: [], ingresses: [], forbidden: [] };
 }
 

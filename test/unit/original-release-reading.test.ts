@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import type { Workload } from '../../src/checks/cluster-state.js';
 import { databaseTargetOf } from '../../src/checks/database.js';
 import { loadBalancerServices } from '../../src/release/address-wait.js';
 import { bundledDatabase, matchesSelector } from '../../src/release/bundled-database.js';
+import type { Workload } from '../../src/tools/kube-objects.js';
 import { answersFromValues } from '../../src/values/answers-from-values.js';
 
 const shared = resolve(import.meta.dirname, '../../../shared/original-chart');
