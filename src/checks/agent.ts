@@ -1,6 +1,7 @@
 // doctor: the Kubernetes agent, when the release has one: Ready, no GraphQL 400 errors in its
 // recent log (the manual's missing-tenant symptom), and its ServiceAccount may create flow-run Jobs.
 
+import { instanceSelector } from '../release/labels.js';
 import { explainPods } from '../release/workload-status.js';
 import type { Workload } from '../tools/kube-objects.js';
 import { stderrReason } from '../tools/run-tool.js';
@@ -136,7 +137,7 @@ const rbac: DoctorCheck = {
     if (answer === 'no' || answer.startsWith('no')) {
       return fail(
         `ServiceAccount ${account} may not create Jobs in ${ctx.namespace}: the agent cannot start flow runs`,
-        `The agent's Role or RoleBinding is missing or changed; an upgrade puts them back: prefect-server upgrade ${ctx.target}   (see them: kubectl get role,rolebinding -n ${ctx.namespace} -l app.kubernetes.io/instance=${ctx.releaseName})`,
+        `The agent's Role or RoleBinding is missing or changed; an upgrade puts them back: prefect-server upgrade ${ctx.target}   (see them: kubectl get role,rolebinding -n ${ctx.namespace} -l ${instanceSelector(ctx.releaseName)})`,
       );
     }
     throw new CannotRun(

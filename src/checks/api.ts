@@ -5,6 +5,7 @@
 import { defaults } from '../plan/install-plan.js';
 import { loopbackUrl } from '../prefect/urls.js';
 import { ingressUrls, loadBalancerUrls } from '../release/addresses.js';
+import { componentSelector } from '../release/labels.js';
 import type { Service } from '../tools/kube-objects.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { byComponent, type ReleaseObjects } from './cluster-state.js';
@@ -42,7 +43,7 @@ async function componentBase(
         `cannot run: ${reason}`,
         /forbidden/i.test(reason)
           ? `You may not port-forward in ${ctx.namespace}.`
-          : `Is ${component} running? See the workload checks: kubectl get pods -n ${ctx.namespace} -l app.kubernetes.io/component=${component}`,
+          : `Is ${component} running? See the workload checks: kubectl get pods -n ${ctx.namespace} -l ${componentSelector(component)}`,
       );
     }
   });

@@ -1,6 +1,7 @@
 // What doctor reads from the cluster, gathered once and shared by every check: one kubectl call
 // lists every namespaced kind of the release (the API server filters by the release's label, so
 // 300 unrelated pods in the namespace cost nothing), one more lists the cluster's classes.
+import { componentLabel, instanceSelector } from '../release/labels.js';
 import type {
   ClassObject,
   Ingress,
@@ -36,9 +37,6 @@ const releaseKinds = [
   'ingresses.networking.k8s.io',
 ] as const;
 
-export const instanceLabel = 'app.kubernetes.io/instance';
-export const componentLabel = 'app.kubernetes.io/component';
-
 function sortObjects(items: KubeObject[]): ReleaseObjects {
   const objects: ReleaseObjects = {
     workloads: [],
@@ -66,7 +64,7 @@ export async function fetchReleaseObjects(
   namespace: string,
   release: string,
 ): Promise<ReleaseObjects> {
-  const selector = `${instanceLabel}=${release}`;
+  const selector = instanceSelector(release);
   const args = (kinds: readonly string[]) => [
     'get',
     kinds.join(','),

@@ -5,6 +5,12 @@
 // Secret (or PGPASSWORD) into the client's config object, never into argv, never printed.
 import type { Client } from 'pg';
 import { InputError } from '../errors.js';
+import {
+  componentLabel,
+  componentSelector,
+  instanceSelector,
+  nameLabel,
+} from '../release/labels.js';
 import type { NamedObject, Workload } from '../tools/kube-objects.js';
 import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
@@ -117,8 +123,8 @@ export function databaseTargetOf(
     inNamespace && services.some((s) => s.metadata.name === first) ? first : undefined;
   // Ours is labelled component=postgresql; the released charts' Bitnami pods name=postgresql.
   const pod =
-    pods.find((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'postgresql') ??
-    pods.find((p) => p.metadata.labels?.['app.kubernetes.io/name'] === 'postgresql');
+    pods.find((p) => p.metadata.labels?.[componentLabel] === 'postgresql') ??
+    pods.find((p) => p.metadata.labels?.[nameLabel] === 'postgresql');
   return {
     user: decodeURIComponent(parsed.username),
     host,
@@ -286,7 +292,7 @@ export function badPasswordWaysOut(
     );
   }
   lines.push(
-    `Then restart the server: kubectl rollout restart deployment -n ${namespace} -l app.kubernetes.io/instance=${release}`,
+    `Then restart the server: kubectl rollout restart deployment -n ${namespace} -l ${instanceSelector(release)}`,
   );
   return lines;
 }
@@ -327,7 +333,7 @@ export function judgeLoginError(
       return warn(
         `cannot run: cannot reach the database ${where.via}: ${text}`,
         t?.service
-          ? `Is the database pod running? kubectl get pods -n ${namespace} ${t.pod ?? '-l app.kubernetes.io/component=postgresql'}`
+          ? `Is the database pod running? kubectl get pods -n ${namespace} ${t.pod ?? `-l ${componentSelector('postgresql')}`}`
           : 'Reach it from here with --database-url postgresql://USER@HOST:PORT/DATABASE (password from PGPASSWORD or the Secret).',
       );
   }
@@ -412,7 +418,7 @@ function session(ctx: DoctorContext): Promise<Session> {
       } catch (error) {
         throw new CannotRun(
           `cannot run: ${error instanceof Error ? error.message : String(error)}`,
-          `Is the database pod running? kubectl get pods -n ${ctx.namespace} -l app.kubernetes.io/component=postgresql`,
+          `Is the database pod running? kubectl get pods -n ${ctx.namespace} -l ${componentSelector('postgresql')}`,
         );
       }
       config = {

@@ -3,6 +3,7 @@
 // memory, recent restarts). All decided over the one list of pods; logs are read only for pods
 // that crash.
 
+import { instanceSelector } from '../release/labels.js';
 import { explainPods, summarizeWorkloads } from '../release/workload-status.js';
 import type { ContainerStatus, Pod, Workload } from '../tools/kube-objects.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
@@ -97,7 +98,7 @@ export function judgeWorkloads(
   return withDetails(
     fail(
       `not available: ${waiting.join(', ')}`,
-      `The pod checks below say why. Watch them: kubectl get pods -n ${namespace} -l app.kubernetes.io/instance=${release}`,
+      `The pod checks below say why. Watch them: kubectl get pods -n ${namespace} -l ${instanceSelector(release)}`,
     ),
     explainPods(livePods(objects.pods)),
   );

@@ -1,4 +1,5 @@
 import type { InstallPlan } from '../plan/install-plan.js';
+import { instanceLabel, managedByLabel } from '../release/labels.js';
 import type { Kubectl } from '../tools/kubectl.js';
 
 /**
@@ -27,8 +28,8 @@ export async function storeExternalDatabasePassword(
       name: secretName,
       namespace: plan.namespace,
       labels: {
-        'app.kubernetes.io/managed-by': 'prefect-server-install',
-        'app.kubernetes.io/instance': plan.release,
+        [managedByLabel]: 'prefect-server-install',
+        [instanceLabel]: plan.release,
       },
     },
     stringData: Object.fromEntries(storedPasswordKeys.map((key) => [key, value.reveal()])),

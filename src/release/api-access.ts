@@ -3,6 +3,7 @@
 import { ExitCode } from '../errors.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
+import { componentSelector, instanceSelector } from './labels.js';
 import { SupervisedForward } from './port-forward.js';
 import { findReleaseObjects, servicePort } from './release-objects.js';
 import type { ClusterRef } from './ui-api-check.js';
@@ -53,7 +54,7 @@ export async function withApiAccess<T>(
       return await use({
         apiUrl: `http://127.0.0.1:${port}/graphql`,
         via: `a port-forward to ${forward.description}`,
-        hint: `Check apollo: kubectl get pods -n ${ref.namespace} -l app.kubernetes.io/instance=${ref.release},app.kubernetes.io/component=apollo (prefect-server doctor -n ${ref.namespace} explains what is wrong).`,
+        hint: `Check apollo: kubectl get pods -n ${ref.namespace} -l ${instanceSelector(ref.release)},${componentSelector('apollo')} (prefect-server doctor -n ${ref.namespace} explains what is wrong).`,
       });
     } finally {
       process.off('SIGINT', stopOnSignal);

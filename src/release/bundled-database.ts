@@ -8,6 +8,7 @@ import {
   firstEra2022Version,
   normalizeReleasedVersion,
 } from '../values/values-era.js';
+import { componentLabel, instanceLabel, nameLabel } from './labels.js';
 import { isReleasedChart } from './released-chart.js';
 
 export interface BundledDatabase {
@@ -40,9 +41,9 @@ export function bundledDatabase(
   return {
     ...names,
     selector: {
-      'app.kubernetes.io/name': 'postgresql',
-      'app.kubernetes.io/instance': release,
-      ...(bitnami11 ? { 'app.kubernetes.io/component': 'primary' } : { role: 'master' }),
+      [nameLabel]: 'postgresql',
+      [instanceLabel]: release,
+      ...(bitnami11 ? { [componentLabel]: 'primary' } : { role: 'master' }),
     },
     passwordKey: bitnami11 ? 'postgres-password' : 'postgresql-password',
   };

@@ -4,11 +4,9 @@
 import { UserError } from '../errors.js';
 import type { Ingress, KubeList, NamedObject, Service } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
+import { componentLabel, instanceLabel } from './labels.js';
 
 export type Component = 'apollo' | 'ui';
-
-export const componentLabel = 'app.kubernetes.io/component';
-export const instanceLabel = 'app.kubernetes.io/instance';
 
 /** One selector for both components, so one kubectl call finds them. */
 export function releaseSelector(release: string): string {

@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Helm } from '../tools/helm.js';
 import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
 import type { KubeList, Secret } from '../tools/kube-objects.js';
+import { helmRecordsSelector } from './labels.js';
 
 export interface ReleaseRecord {
   revision: number;
@@ -48,7 +49,7 @@ export async function releaseRecords(
     }));
   }
   const list = await api.get<KubeList<Secret>>(
-    `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${selectorQuery(`owner=helm,name=${release}`)}`,
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${selectorQuery(helmRecordsSelector(release))}`,
   );
   const items = list?.items ?? [];
   const records = items

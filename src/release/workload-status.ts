@@ -2,14 +2,11 @@
 // and, for pods that are not, why, in the words a person needs (for failures).
 import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
 import type { KubeList, Pod, Workload } from '../tools/kube-objects.js';
+import { instanceSelector } from './labels.js';
 
 export interface WorkloadSummary {
   ready: string[];
   waiting: string[];
-}
-
-export function instanceSelector(release: string): string {
-  return `app.kubernetes.io/instance=${release}`;
 }
 
 /** Which Deployments and StatefulSets have all their replicas ready. */

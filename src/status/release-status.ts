@@ -4,8 +4,8 @@
 import { defaults } from '../plan/install-plan.js';
 import { externalAddress } from '../release/addresses.js';
 import { bundledDatabase } from '../release/bundled-database.js';
+import { componentLabel, instanceSelector } from '../release/labels.js';
 import { chartVersionOf } from '../release/released-chart.js';
-import { instanceSelector } from '../release/workload-status.js';
 import type { HelmRelease } from '../tools/helm.js';
 import type { Ingress, KubeList, Service, Workload } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
@@ -41,7 +41,7 @@ export interface ReleaseStatus {
 }
 
 const component = (o: { metadata: { labels?: Record<string, string> } }) =>
-  o.metadata.labels?.['app.kubernetes.io/component'] ?? '';
+  o.metadata.labels?.[componentLabel] ?? '';
 
 function exposureOf(
   name: 'apollo' | 'ui',

@@ -3,7 +3,12 @@
 // removes those too, after a second confirmation that names what will be lost.
 import { ExitCode, InputError, UserError } from '../errors.js';
 import { findRelease } from '../release/find-release.js';
-import { instanceSelector } from '../release/workload-status.js';
+import {
+  componentSelector,
+  helmOwner,
+  helmOwnerLabel,
+  instanceSelector,
+} from '../release/labels.js';
 import { Helm } from '../tools/helm.js';
 import type { KubeList, NamedObject, PersistentVolumeClaim } from '../tools/kube-objects.js';
 import { Kubectl } from '../tools/kubectl.js';
@@ -34,7 +39,7 @@ async function keptData(
   return {
     // helm's own release records are gone with the release; what remains with our label is data.
     secrets: secrets.items
-      .filter((s) => s.metadata.labels?.owner !== 'helm')
+      .filter((s) => s.metadata.labels?.[helmOwnerLabel] !== helmOwner)
       .map((s) => s.metadata.name),
     claims: claims.items,
   };
@@ -88,7 +93,7 @@ export async function runUninstall(flags: UninstallFlags, out: Output): Promise<
         '--namespace',
         ns,
         '--selector',
-        `${instanceSelector(name)},app.kubernetes.io/component=create-tenant`,
+        `${instanceSelector(name)},${componentSelector('create-tenant')}`,
         '--ignore-not-found',
         '--wait=false',
       ],

@@ -5,6 +5,7 @@
 import { parseAllDocuments } from 'yaml';
 import { ExitCode, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
+import { instanceSelector } from '../release/labels.js';
 import type { KubeList, PersistentVolumeClaim, Workload } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
@@ -52,7 +53,7 @@ export async function findDatabaseVolume(
   namespace: string,
   release: string,
 ): Promise<DatabaseVolume | undefined> {
-  const selector = `app.kubernetes.io/instance=${release}`;
+  const selector = instanceSelector(release);
   const [sets, claims] = await Promise.all([
     kubectl.json<KubeList<Workload>>([
       'get',

@@ -11,6 +11,7 @@ import { applyWithProgress, ownWaitMs } from '../release/apply-with-progress.js'
 import { bundledChartDefaults, listRepoVersions, prepareChart } from '../release/chart-source.js';
 import { effectiveValues } from '../release/effective-values.js';
 import { findRelease } from '../release/find-release.js';
+import { instanceSelector } from '../release/labels.js';
 import { chartVersionOf, isReleasedChart } from '../release/released-chart.js';
 import { Helm, type HelmHistoryEntry, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
@@ -616,7 +617,7 @@ async function atomicRollback(
   return new UserError(
     `The upgrade failed (${reason}) and was rolled back (--atomic): release ${release.name} is at revision ${last.revision} (deployed), with the values of revision ${rollback[1]}.`,
     {
-      hint: `Nothing needs recovering. See what failed with: helm history ${release.name} -n ${release.namespace}; kubectl get pods -n ${release.namespace} -l app.kubernetes.io/instance=${release.name}`,
+      hint: `Nothing needs recovering. See what failed with: helm history ${release.name} -n ${release.namespace}; kubectl get pods -n ${release.namespace} -l ${instanceSelector(release.name)}`,
       cause: error,
     },
   );
