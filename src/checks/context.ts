@@ -3,6 +3,7 @@
 // run at the same time never repeat a call; whatever a fact opened (port-forwards, a database
 // connection) is closed by close().
 import { UserError } from '../errors.js';
+import { targetLine } from '../release/release-flags.js';
 import { Helm, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { errorPrefix, stderrReason, ToolError } from '../tools/run-tool.js';
@@ -73,12 +74,9 @@ export class DoctorContext {
     return this.options.release;
   }
 
-  /** `-n NS` plus `--release R` when it is not the default: for commands printed in hints. */
+  /** The flags that name this release (`targetLine`), for commands printed in hints. */
   get target(): string {
-    const release =
-      this.options.release === 'prefect-server' ? '' : ` --release ${this.options.release}`;
-    const context = this.options.context ? ` --context ${this.options.context}` : '';
-    return `-n ${this.options.namespace}${release}${context}`;
+    return targetLine(this.options);
   }
 
   /** The same fact for every check that asks; computed once. */

@@ -1,6 +1,7 @@
 // doctor: the Helm release: there, deployed (an interrupted or failed operation explained with the
 // command that recovers), which chart, and values the chart's schema accepts.
 
+import { targetLine } from '../release/release-flags.js';
 import type { HelmHistoryEntry, HelmRelease } from '../tools/helm.js';
 import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
@@ -107,7 +108,7 @@ const exists: DoctorCheck = {
     if (ours.length > 0) {
       return fail(
         `no release ${ctx.releaseName} in ${ctx.namespace}; it has: ${ours.map((r) => r.name).join(', ')}`,
-        `Name it: prefect-server doctor -n ${ctx.namespace} --release ${ours[0]?.name}`,
+        `Name it: prefect-server doctor ${targetLine({ ...ctx.options, release: ours[0]?.name ?? '' }, { alwaysRelease: true })}`,
         true,
       );
     }

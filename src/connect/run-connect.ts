@@ -21,18 +21,14 @@ import type { Tenant } from '../prefect/graphql.js';
 import { loopbackUrl, portForwardUrls } from '../prefect/urls.js';
 import { externalAddress } from '../release/addresses.js';
 import { describeDrop, type ForwardEvent, SupervisedForward } from '../release/port-forward.js';
+import { commandLine, targetFlags } from '../release/release-flags.js';
 import {
   type Component,
   findReleaseObjects,
   type ReleaseObjects,
   servicePort,
 } from '../release/release-objects.js';
-import {
-  type ClusterRef,
-  checkUiApiUrl,
-  commandLine,
-  targetFlags,
-} from '../release/ui-api-check.js';
+import { type ClusterRef, checkUiApiUrl } from '../release/ui-api-check.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';

@@ -1,5 +1,6 @@
 // How a plan and its outcome read to a person: the summary before the install, the next steps after.
-import type { InstallPlan } from '../plan/install-plan.js';
+import { defaults, type InstallPlan } from '../plan/install-plan.js';
+import { targetLine } from '../release/release-flags.js';
 
 export function describePlan(plan: InstallPlan): string[] {
   const db = plan.database;
@@ -31,7 +32,7 @@ export function describePlan(plan: InstallPlan): string[] {
 }
 
 export function nextSteps(plan: InstallPlan): string[] {
-  const target = `-n ${plan.namespace}${plan.release !== 'prefect-server' ? ` --release ${plan.release}` : ''}`;
+  const target = targetLine({ namespace: plan.namespace, release: plan.release, ...plan.cluster });
   const lines: string[] = [];
   if (plan.exposure.mode === 'ingress') {
     const scheme = plan.exposure.tlsSecret ? 'https' : 'http';
@@ -43,7 +44,7 @@ export function nextSteps(plan: InstallPlan): string[] {
   } else {
     lines.push(
       `Reach the UI and API:  prefect-server connect ${target}`,
-      '  then UI http://localhost:8080, API http://localhost:4200/graphql',
+      `  then UI http://localhost:8080, API ${defaults.portForwardApiUrl}`,
     );
   }
   lines.push(

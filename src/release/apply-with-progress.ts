@@ -9,6 +9,7 @@ import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
+import { targetLine } from './release-flags.js';
 import { explainPods, fetchPods, fetchWorkloads, summarizeWorkloads } from './workload-status.js';
 
 export interface ReleaseTarget {
@@ -157,7 +158,7 @@ async function reportFailure(
   const recover =
     target.verb === 'install'
       ? 'run the same install command again: it replaces an unfinished install and keeps the database password'
-      : `prefect-server upgrade -n ${target.namespace} --release ${target.release} (it offers to roll back first)${
+      : `prefect-server upgrade ${targetLine(target, { alwaysRelease: true })} (it offers to roll back first)${
           lastGood ? `, or: helm rollback ${target.release} ${lastGood} -n ${target.namespace}` : ''
         }`;
   if (interrupted) {

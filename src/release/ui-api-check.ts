@@ -2,33 +2,10 @@
 // /settings.json (server_url, from the chart's ui.apolloApiUrl); it must be the URL a browser on
 // this machine reaches apollo at. Deciding that, and the command that fixes it, is pure.
 import { normalizeUrl, sameUrl } from '../prefect/urls.js';
+import { commandLine, type ReleaseTarget, targetFlags } from './release-flags.js';
 
-export interface ClusterRef {
-  namespace: string;
-  release: string;
-  context?: string | undefined;
-  kubeconfig?: string | undefined;
-}
-
-const defaultRelease = 'prefect-server';
-
-/** The flags that name this release on any command (-n always; the rest when not defaults). */
-export function targetFlags(ref: ClusterRef): string[] {
-  const flags = ['-n', ref.namespace];
-  if (ref.release !== defaultRelease) flags.push('--release', ref.release);
-  if (ref.context) flags.push('--context', ref.context);
-  if (ref.kubeconfig) flags.push('--kubeconfig', ref.kubeconfig);
-  return flags;
-}
-
-/** Quotes an argument for a copy-paste shell command only when it needs it. */
-export function shellWord(arg: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
-
-export function commandLine(args: readonly string[]): string {
-  return args.map(shellWord).join(' ');
-}
+/** A release on a cluster, as the flags name it. */
+export type ClusterRef = ReleaseTarget;
 
 export type UiApiCheck = { ok: true } | { ok: false; message: string; fixes: string[] };
 

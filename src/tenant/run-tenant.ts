@@ -7,7 +7,8 @@ import * as rules from '../plan/rules.js';
 import { describeApiError, GraphqlErrors, PrefectApi } from '../prefect/api-client.js';
 import type { Tenant } from '../prefect/graphql.js';
 import { withApiAccess } from '../release/api-access.js';
-import { type ClusterRef, commandLine, targetFlags } from '../release/ui-api-check.js';
+import { commandLine, targetFlags } from '../release/release-flags.js';
+import type { ClusterRef } from '../release/ui-api-check.js';
 import { setInterruptNotice } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
 

@@ -11,6 +11,7 @@
 // A StatefulSet's selector cannot change, and a PostgreSQL server cannot open a data directory
 // written by another major version: across families the data has to be dumped and restored.
 import type { InstallPlan } from '../plan/install-plan.js';
+import { targetLine } from '../release/release-flags.js';
 import { isReleasedChart } from '../release/released-chart.js';
 import type { Values } from '../values/render-values.js';
 import { passwordSecretKeys, releasedEra, valuesEraFor } from '../values/values-era.js';
@@ -110,10 +111,11 @@ export function planDatabaseMove(input: DatabaseMoveInput): DatabaseMove {
       `PostgreSQL cannot open a data directory written by another major version (${described[from]} -> ${described[to]}): the data must be dumped and restored, not carried over`,
     );
   }
+  const flags = targetLine({ namespace, release }, { alwaysRelease: true });
   const later =
     target.source === 'repo'
-      ? `prefect-server upgrade -n ${namespace} --release ${release} --version ${target.version ?? '2022.09.23'} --move-database`
-      : `prefect-server upgrade -n ${namespace} --release ${release} --chart-source bundled --move-database`;
+      ? `prefect-server upgrade ${flags} --version ${target.version ?? '2022.09.23'} --move-database`
+      : `prefect-server upgrade ${flags} --chart-source bundled --move-database`;
   return {
     kind: 'refuse',
     message: `Release ${release} cannot move from chart ${currentVersion} to ${targetName(target)} with its bundled database:\n${reasons.map((r) => `  - ${r}.`).join('\n')}\nNothing was changed: the release stays on ${currentVersion} and keeps working.`,

@@ -1,7 +1,7 @@
 // The reverse of renderValues: a release's user-supplied values -> the install answers they mean,
 // so `upgrade` can show and change what was chosen at install without asking for it again.
 // Values written by hand for the original chart are read too (both eras of database keys).
-import type { InstallAnswers } from '../plan/install-plan.js';
+import { defaults, type InstallAnswers } from '../plan/install-plan.js';
 import type { Values } from './render-values.js';
 import { translateValues } from './translate-era.js';
 
@@ -86,7 +86,7 @@ export function answersFromValues(userValues: Values, release: string): InstallA
     answers.apiUrl = apiUrl;
   } else {
     answers.expose = 'port-forward';
-    if (apiUrl && apiUrl !== 'http://localhost:4200/graphql') answers.apiUrl = apiUrl;
+    if (apiUrl && apiUrl !== defaults.portForwardApiUrl) answers.apiUrl = apiUrl;
   }
 
   const tenant = at(values, 'jobs', 'createTenant');

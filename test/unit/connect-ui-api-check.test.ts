@@ -4,7 +4,8 @@ import { openCommand } from '../../src/connect/open-browser.js';
 import { InputError, UserError } from '../../src/errors.js';
 import { formatDuration, parseDuration } from '../../src/plan/duration.js';
 import { apolloHealthUrl, loopbackUrl, portForwardUrls, sameUrl } from '../../src/prefect/urls.js';
-import { checkUiApiUrl, commandLine, targetFlags } from '../../src/release/ui-api-check.js';
+import { commandLine, targetFlags } from '../../src/release/release-flags.js';
+import { checkUiApiUrl } from '../../src/release/ui-api-check.js';
 
 const ref = { namespace: 'prefect', release: 'prefect-server' };
 
