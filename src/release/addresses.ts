@@ -2,27 +2,7 @@
 // TLS entry covers the host), else a LoadBalancer Service's address. One reading for connect
 // --external, status and doctor's server_url check; pure, over the objects as the API gives them.
 
-interface LoadBalancerStatus {
-  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
-}
-
-export interface AddressService {
-  metadata: { name: string };
-  spec: { type?: string; ports?: { name?: string; port: number }[] };
-  status?: LoadBalancerStatus;
-}
-
-export interface AddressIngress {
-  metadata: { name: string };
-  spec: {
-    rules?: {
-      host?: string;
-      http?: { paths?: { path?: string; backend?: { service?: { name: string } } }[] };
-    }[];
-    tls?: { hosts?: string[] }[];
-  };
-  status?: LoadBalancerStatus;
-}
+import type { Ingress, Service } from '../tools/kube-objects.js';
 
 export type ExternalAddress =
   | { state: 'ready'; baseUrl: string; via: string }
@@ -35,20 +15,20 @@ function hostForUrl(address: string): string {
 }
 
 /** A load balancer's addresses, each entry's hostname before its IP (both reach it). */
-export function loadBalancerAddresses(status: LoadBalancerStatus | undefined): string[] {
+export function loadBalancerAddresses(status: Service['status'] | Ingress['status']): string[] {
   return (status?.loadBalancer?.ingress ?? []).flatMap((i) =>
     [i.hostname, i.ip].filter((a): a is string => Boolean(a)),
   );
 }
 
 /** The port the chart names `http`, else the first one (undefined when there is none). */
-function httpPort(service: AddressService): number | undefined {
+function httpPort(service: Service): number | undefined {
   const ports = service.spec.ports ?? [];
   return (ports.find((p) => p.name === 'http') ?? ports[0])?.port;
 }
 
 /** A LoadBalancer Service's base URLs (no trailing slash; port 80 left out), best first. */
-export function loadBalancerUrls(service: AddressService): string[] {
+export function loadBalancerUrls(service: Service): string[] {
   const port = httpPort(service);
   const suffix = port === undefined || port === 80 ? '' : `:${port}`;
   return loadBalancerAddresses(service.status).map((a) => `http://${hostForUrl(a)}${suffix}`);
@@ -60,7 +40,7 @@ export function loadBalancerUrls(service: AddressService): string[] {
  * `routes` accepts. https when a TLS entry lists the host, or lists no hosts (then it covers all).
  */
 export function ingressUrls(
-  ingress: AddressIngress,
+  ingress: Ingress,
   routes?: (path: { backend?: { service?: { name: string } } }) => boolean,
 ): string[] {
   const rules = ingress.spec.rules?.length ? ingress.spec.rules : [{}];
@@ -85,10 +65,7 @@ export function ingressUrls(
  * Where a component is reached from outside, without a trailing slash: an Ingress wins (the
  * manual has users switch the Service to ClusterIP for one), else a LoadBalancer's address.
  */
-export function externalAddress(
-  service: AddressService,
-  ingress: AddressIngress | undefined,
-): ExternalAddress {
+export function externalAddress(service: Service, ingress: Ingress | undefined): ExternalAddress {
   if (ingress) {
     const via = `Ingress ${ingress.metadata.name}`;
     const [baseUrl] = ingressUrls(ingress);

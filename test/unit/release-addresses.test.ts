@@ -2,13 +2,15 @@
 // doctor's server_url check), and the cases where its three former copies disagreed.
 import { describe, expect, it } from 'vitest';
 import {
-  type AddressIngress,
-  type AddressService,
   externalAddress,
   ingressUrls,
   loadBalancerAddresses,
   loadBalancerUrls,
 } from '../../src/release/addresses.js';
+import type {
+  Ingress as AddressIngress,
+  Service as AddressService,
+} from '../../src/tools/kube-objects.js';
 
 const lb = (ingress: { ip?: string; hostname?: string }[], port = 4200): AddressService => ({
   metadata: { name: 'r-apollo' },
