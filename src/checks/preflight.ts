@@ -2,6 +2,7 @@
 // anything is created. The reachability check runs first (nothing else can answer without it);
 // the rest run concurrently.
 import type { InstallPlan } from '../plan/install-plan.js';
+import { targetLine } from '../release/release-flags.js';
 import {
   type ReleaseRecord,
   releaseRecords,
@@ -141,7 +142,7 @@ const releaseNameFree: Check<PreflightRun> = {
       return pass(`release ${plan.release} (${existing.status}) will be upgraded (--adopt)`);
     return fail(
       `release ${plan.release} already exists in ${plan.namespace} (status ${existing.status}, chart ${existing.chart})`,
-      `Change it with: prefect-server upgrade --release ${plan.release} -n ${plan.namespace}   (or pass --adopt, or choose another --release)`,
+      `Change it with: prefect-server upgrade ${targetLine({ namespace: plan.namespace, release: plan.release, ...plan.cluster }, { alwaysRelease: true })}   (or pass --adopt, or choose another --release)`,
       true,
     );
   },

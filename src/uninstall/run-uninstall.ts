@@ -9,6 +9,7 @@ import {
   helmOwnerLabel,
   instanceSelector,
 } from '../release/labels.js';
+import { targetLine } from '../release/release-flags.js';
 import { Helm } from '../tools/helm.js';
 import type { KubeList, NamedObject, PersistentVolumeClaim } from '../tools/kube-objects.js';
 import { Kubectl } from '../tools/kubectl.js';
@@ -119,7 +120,7 @@ export async function runUninstall(flags: UninstallFlags, out: Output): Promise<
     );
     out.line(
       colors.dim(
-        `  To delete them: prefect-server uninstall -n ${ns} --release ${name} --delete-data`,
+        `  To delete them: prefect-server uninstall ${targetLine({ namespace: ns, release: name }, { alwaysRelease: true })} --delete-data`,
       ),
     );
     return;

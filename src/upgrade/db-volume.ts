@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { ExitCode, UserError } from '../errors.js';
 import * as rules from '../plan/rules.js';
 import { instanceSelector } from '../release/labels.js';
+import { targetLine } from '../release/release-flags.js';
 import type { KubeList, PersistentVolumeClaim, Workload } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
@@ -232,7 +233,7 @@ export function describeResize(
 
 /** The command that finishes an interrupted or failed resize (it is safe to run again). */
 export function resumeCommand(namespace: string, release: string, size: string): string {
-  return `prefect-server upgrade -n ${namespace} --release ${release} --db-size ${size} --yes`;
+  return `prefect-server upgrade ${targetLine({ namespace, release }, { alwaysRelease: true })} --db-size ${size} --yes`;
 }
 
 /** Grows the claim and removes the StatefulSet (not its pod); helm upgrade comes next. */

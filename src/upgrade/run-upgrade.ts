@@ -12,6 +12,7 @@ import { bundledChartDefaults, listRepoVersions, prepareChart } from '../release
 import { effectiveValues } from '../release/effective-values.js';
 import { findRelease } from '../release/find-release.js';
 import { instanceSelector } from '../release/labels.js';
+import { targetLine } from '../release/release-flags.js';
 import { chartVersionOf, isReleasedChart } from '../release/released-chart.js';
 import { Helm, type HelmHistoryEntry, type HelmRelease } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
@@ -110,7 +111,7 @@ async function recoverPendingRelease(
     throw new UserError(
       `Release ${release.name} was never deployed, so there is nothing to roll back to.`,
       {
-        hint: `Run the install again: prefect-server install -n ${release.namespace} --release ${release.name} (it replaces an unfinished install).`,
+        hint: `Run the install again: prefect-server install ${targetLine({ namespace: release.namespace, release: release.name }, { alwaysRelease: true })} (it replaces an unfinished install).`,
       },
     );
   }
