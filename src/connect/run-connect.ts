@@ -20,6 +20,7 @@ import { clientConfigFiles, writeClientConfig } from '../prefect/config-files.js
 import type { Tenant } from '../prefect/graphql.js';
 import { loopbackUrl, portForwardUrls } from '../prefect/urls.js';
 import { externalAddress } from '../release/addresses.js';
+import { instanceSelector } from '../release/labels.js';
 import { describeDrop, type ForwardEvent, SupervisedForward } from '../release/port-forward.js';
 import { commandLine, targetFlags } from '../release/release-flags.js';
 import {
@@ -287,7 +288,7 @@ async function externalEndpoints(
       throw new UserError(
         `${pending} got no external address within ${formatDuration(options.timeoutMs)}: the load balancer is still pending.`,
         {
-          hint: `kubectl describe service -n ${options.ref.namespace} -l app.kubernetes.io/instance=${options.ref.release} shows why (its events). A cluster without a load-balancer controller never assigns one: port-forward instead with prefect-server connect ${commandLine(targetFlags(options.ref))}`,
+          hint: `kubectl describe service -n ${options.ref.namespace} -l ${instanceSelector(options.ref.release)} shows why (its events). A cluster without a load-balancer controller never assigns one: port-forward instead with prefect-server connect ${commandLine(targetFlags(options.ref))}`,
         },
       );
     }

@@ -9,6 +9,7 @@ import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
+import { instanceSelector } from './labels.js';
 import { targetLine } from './release-flags.js';
 import { explainPods, fetchPods, fetchWorkloads, summarizeWorkloads } from './workload-status.js';
 
@@ -151,7 +152,7 @@ async function reportFailure(
     out.heading('Pods that are not ready');
     for (const line of problems) out.line(`  ${line}`);
   }
-  const inspect = `kubectl get pods -n ${target.namespace} -l app.kubernetes.io/instance=${target.release}`;
+  const inspect = `kubectl get pods -n ${target.namespace} -l ${instanceSelector(target.release)}`;
   const lastGood = history
     .filter((h) => h.status === 'deployed' || h.status === 'superseded')
     .at(-1)?.revision;
