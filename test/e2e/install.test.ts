@@ -185,7 +185,9 @@ describe('install refuses and creates nothing', () => {
     expect(again.stdout).toContain(
       `release prefect-server already exists in ${ns} (status deployed, chart prefect-server-0.1.0)`,
     );
-    expect(again.stderr).toContain(`prefect-server upgrade --release prefect-server -n ${ns}`);
+    // Printed by the one release-flags helper, in the order every other hint uses (-n, then
+    // --release); preflight alone used to put --release first.
+    expect(again.stderr).toContain(`prefect-server upgrade -n ${ns} --release prefect-server`);
     const adopted = await runCli(helm4, ['install', '--yes', '-n', ns, '--no-tenant', '--adopt']);
     expect(adopted.exitCode, String(adopted.stderr)).toBe(0);
     const history = await releaseHistory(helm4.path, ns);
