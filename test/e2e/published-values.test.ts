@@ -5,9 +5,15 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { helms } from '../support/tools.js';
+import { type HelmUnderTest, helms } from '../support/tools.js';
 import { runCli } from './support/cli.js';
-import { helm, kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
+import {
+  createPasswordSecret,
+  helm,
+  kubectl,
+  kubectlJson,
+  namespacesForThisFile,
+} from './support/cluster.js';
 import { assertPodReferencesExist } from './support/pod-references.js';
 
 const chart = resolve(import.meta.dirname, '../../chart');
@@ -49,6 +55,11 @@ async function passwordRefs(ns: string): Promise<Set<string>> {
   return refs;
 }
 
+/** helm install of our chart as release `prefect`, with the given values arguments. */
+function installOurChart(h: HelmUnderTest, ns: string, args: string[]) {
+  return helm(h.path, ['install', 'prefect', chart, '-n', ns, ...args]);
+}
+
 describe('every published values file of the original chart, installed with our chart', () => {
   it('covers the 18 releases', () => {
     expect(versions).toHaveLength(18);
@@ -60,12 +71,7 @@ describe('every published values file of the original chart, installed with our 
     async (version, h) => {
       if (!h) throw new Error('helm 3 and 4 are both needed');
       const ns = await namespace(`e2e-pub-${version.replace(/\./g, '')}`);
-      await helm(h.path, [
-        'install',
-        'prefect',
-        chart,
-        '-n',
-        ns,
+      await installOurChart(h, ns, [
         '-f',
         resolve(published, `${version}.yaml`),
         '--timeout',
@@ -94,21 +100,8 @@ describe.each(helms())('an existing password Secret of either era, with $label',
     ['postgres-password', 'a Secret written for 2022.09.x'],
   ])('holding only %s (%s): the pods read that key', async (key) => {
     const ns = await namespace(`e2e-pub-key-${h.majorVersion}`);
-    await kubectl([
-      'create',
-      'secret',
-      'generic',
-      'db-pass',
-      '-n',
-      ns,
-      `--from-literal=${key}=not-a-real-one`,
-    ]);
-    await helm(h.path, [
-      'install',
-      'prefect',
-      chart,
-      '-n',
-      ns,
+    await createPasswordSecret(ns, 'db-pass', key);
+    await installOurChart(h, ns, [
       '--set',
       'postgresql.useSubChart=false',
       '--set',
@@ -125,15 +118,7 @@ describe.each(helms())('an existing password Secret of either era, with $label',
 
   it('the CLI, given a Secret that holds only the seed-era key, installs pods that read it', async () => {
     const ns = await namespace(`e2e-pub-cli-${h.majorVersion}`);
-    await kubectl([
-      'create',
-      'secret',
-      'generic',
-      'old-db',
-      '-n',
-      ns,
-      '--from-literal=postgresql-password=x',
-    ]);
+    await createPasswordSecret(ns, 'old-db', 'postgresql-password');
     const result = await runCli(h, [
       'install',
       '-n',

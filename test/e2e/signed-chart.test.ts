@@ -19,7 +19,13 @@ import {
   signedRepos,
 } from './support/chart-repo.js';
 import { cliBin, cliEnv, repoRoot } from './support/cli.js';
-import { createNamespace, helm, kubectl, kubectlJson } from './support/cluster.js';
+import {
+  createNamespace,
+  createPasswordSecret,
+  helm,
+  kubectl,
+  kubectlJson,
+} from './support/cluster.js';
 
 const [helm3, helm4] = helms() as [HelmUnderTest, HelmUnderTest];
 let repos: SignedRepos;
@@ -199,15 +205,7 @@ describe.each([helm3, helm4])('released charts with --verify, $label', (h) => {
     const env = isolatedEnv(h);
     // An external database: a bundled one may not move from our chart to a released one (its
     // StatefulSet would have to become Bitnami's), which upgrade refuses before any download.
-    await kubectl([
-      'create',
-      'secret',
-      'generic',
-      'db-pass',
-      '-n',
-      ns,
-      '--from-literal=postgres-password=x',
-    ]);
+    await createPasswordSecret(ns, 'db-pass', 'postgres-password');
     const installed = await install(
       h,
       ns,

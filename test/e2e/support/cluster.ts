@@ -40,6 +40,27 @@ export async function helm(
   });
 }
 
+/**
+ * A database password Secret holding one key, as a user writes it for one era of the chart
+ * (postgresql-password up to 2022.04.14, postgres-password from 2022.09.07). The value is a
+ * dummy: no test here opens the database with it.
+ */
+export async function createPasswordSecret(
+  namespace: string,
+  name: string,
+  key: string,
+): Promise<void> {
+  await kubectl([
+    'create',
+    'secret',
+    'generic',
+    name,
+    '-n',
+    namespace,
+    `--from-literal=${key}=not-a-real-one`,
+  ]);
+}
+
 export interface NamespaceOptions extends ReferenceOptions {
   /** The test breaks references on purpose (e.g. doctor's missing-Secret checks). */
   brokenReferencesExpected?: boolean;
