@@ -67,7 +67,7 @@ Examples:
         import('../doctor/run-doctor.js'),
         import('../plan/install-plan.js'),
         import('../plan/rules.js'),
-        import('../checks/database.js'),
+        import('../checks/database-url.js'),
       ]);
       const namespace = flags.namespace ?? defaults.namespace;
       const release =

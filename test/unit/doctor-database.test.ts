@@ -1,17 +1,15 @@
 // doctor's database checks: where the database is (from the hasura Deployment), and the verdicts
 // on PostgreSQL's answers. The real server is exercised in test/e2e/doctor.test.ts.
 import { describe, expect, it } from 'vitest';
+import { judgeExtensions, judgeHdbCatalog } from '../../src/checks/database.js';
+import { badPasswordWaysOut, judgeLoginError } from '../../src/checks/database-login.js';
+import { judgeSecret } from '../../src/checks/database-secret.js';
 import {
-  badPasswordWaysOut,
   type DatabaseTarget,
   databaseTargetOf,
-  judgeExtensions,
-  judgeHdbCatalog,
-  judgeLoginError,
-  judgeSecret,
-  parseDatabaseUrl,
   quoteIdent,
-} from '../../src/checks/database.js';
+} from '../../src/checks/database-target.js';
+import { parseDatabaseUrl } from '../../src/checks/database-url.js';
 import { InputError } from '../../src/errors.js';
 import type { Workload } from '../../src/tools/kube-objects.js';
 

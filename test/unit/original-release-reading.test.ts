@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { databaseTargetOf } from '../../src/checks/database.js';
+import { databaseTargetOf } from '../../src/checks/database-target.js';
 import { loadBalancerServices } from '../../src/release/address-wait.js';
 import { bundledDatabase, matchesSelector } from '../../src/release/bundled-database.js';
 import type { Workload } from '../../src/tools/kube-objects.js';
