@@ -16,8 +16,8 @@ Examples:
   $ prefect-server completion fish > ~/.config/fish/completions/prefect-server.fish`,
     )
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
-      const { completionScript } = await import('../completion/complete.js');
-      process.stdout.write(completionScript(shell));
+      const { runCompletionScript } = await import('../completion/run-completion.js');
+      runCompletionScript(shell);
     });
 
   // Called by the scripts above on every Tab; hidden from help.
@@ -27,37 +27,7 @@ Examples:
     .allowUnknownOption()
     .helpOption(false)
     .action(async (words: string[]) => {
-      const [{ completeWords }, { Kubectl }, { Helm }] = await Promise.all([
-        import('../completion/complete.js'),
-        import('../tools/kubectl.js'),
-        import('../tools/helm.js'),
-      ]);
-      const names = (out: string) =>
-        out
-          .split('\n')
-          .map((l) => l.trim().replace(/^namespace\//, ''))
-          .filter(Boolean);
-      const candidates = await completeWords(program, words.length ? words : [''], {
-        async namespaces() {
-          const kubectl = await Kubectl.create({}).catch(() => undefined);
-          const result = await kubectl
-            ?.run(['get', 'namespaces', '-o', 'name'], { allowFailure: true, timeoutMs: 2000 })
-            .catch(() => undefined);
-          return result?.exitCode === 0 ? names(result.stdout) : [];
-        },
-        async releases(namespace) {
-          const helm = await Helm.create({}).catch(() => undefined);
-          const args = [
-            'list',
-            '-q',
-            ...(namespace ? ['--namespace', namespace] : ['--all-namespaces']),
-          ];
-          const result = await helm
-            ?.run(args, { allowFailure: true, timeoutMs: 2000 })
-            .catch(() => undefined);
-          return result?.exitCode === 0 ? names(result.stdout) : [];
-        },
-      });
-      process.stdout.write(candidates.map((c) => `${c}\n`).join(''));
+      const { runComplete } = await import('../completion/run-completion.js');
+      await runComplete(program, words);
     });
 }

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../plan/duration.js';
-import { defaults } from '../plan/install-plan.js';
+import { releaseRuleHelp } from '../release/release-ref.js';
 import { createOutput } from '../ui/output.js';
 import { addClusterOptions, parsePort } from './plan-options.js';
 
@@ -46,22 +46,20 @@ export function defineConnect(program: Command): void {
 Ports 4200 and 8080 are used when free; when one is taken another free port is picked and
 shown. A port given with --api-port or --ui-port is used or refused, never replaced.
 
+${releaseRuleHelp}
+
 Examples:
   $ prefect-server connect -n prefect
   $ prefect-server connect -n prefect --api-port 14200 --ui-port 18080 --no-config
   $ prefect-server connect -n prefect --external`,
     )
     .action(async (flags: ConnectFlags, self: Command) => {
-      const [{ runConnect }, { onlyReleaseIn }] = await Promise.all([
-        import('../connect/run-connect.js'),
-        import('../release/default-release.js'),
-      ]);
-      const namespace = flags.namespace ?? defaults.namespace;
+      const { runConnect } = await import('../connect/run-connect.js');
       await runConnect(
         {
-          ref: {
-            namespace,
-            release: flags.release ?? (await onlyReleaseIn(flags, namespace)) ?? defaults.release,
+          lookup: {
+            namespace: flags.namespace,
+            release: flags.release,
             context: flags.context,
             kubeconfig: flags.kubeconfig,
           },

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { InputError } from '../errors.js';
+import { releaseRuleHelp } from '../release/release-ref.js';
 import { createOutput } from '../ui/output.js';
 import { addClusterOptions, collect } from './plan-options.js';
 
@@ -56,6 +57,8 @@ export function defineDoctor(program: Command): void {
       `
 Exit status: 0 when no check failed (warnings allowed), 1 when one did, 2 for bad input.
 
+${releaseRuleHelp}
+
 Examples:
   $ prefect-server doctor -n prefect
   $ prefect-server doctor --pre -n prefect
@@ -63,29 +66,16 @@ Examples:
   $ PGPASSWORD=... prefect-server doctor -n prefect --database-url postgresql://prefect@db.internal:5432/prefect`,
     )
     .action(async (flags: DoctorFlags) => {
-      const [{ runDoctor }, { defaults }, rules, { parseDatabaseUrl }] = await Promise.all([
+      const [{ runDoctor }, ref, { parseDatabaseUrl }] = await Promise.all([
         import('../doctor/run-doctor.js'),
-        import('../plan/install-plan.js'),
-        import('../plan/rules.js'),
+        import('../release/release-ref.js'),
         import('../checks/database-url.js'),
       ]);
-      const namespace = flags.namespace ?? defaults.namespace;
-      const release =
-        flags.release ??
-        (flags.pre
-          ? undefined
-          : await (await import('../release/default-release.js')).onlyReleaseIn(
-              flags,
-              namespace,
-            )) ??
-        defaults.release;
-      for (const [flag, value, rule] of [
-        ['--namespace', namespace, rules.namespaceName],
-        ['--release', release, rules.releaseName],
-      ] as const) {
-        const problem = rule(value);
-        if (problem) throw new InputError(`${flag}: ${problem}`);
-      }
+      ref.checkReleaseLookup(flags);
+      // --pre looks at a cluster before an install: install's defaults, nothing to look up.
+      const { namespace, release } = flags.pre
+        ? ref.installDefaults(flags)
+        : await ref.defaultRelease(flags);
       // Refuse a malformed URL before anything runs (exit 2).
       if (flags.databaseUrl) parseDatabaseUrl(flags.databaseUrl);
       await runDoctor(

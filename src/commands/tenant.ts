@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../plan/duration.js';
-import { defaults } from '../plan/install-plan.js';
+import { releaseRuleHelp } from '../release/release-ref.js';
 import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
 
@@ -23,9 +23,9 @@ const timeoutOption = () =>
 
 function apiTarget(flags: TenantFlags) {
   return {
-    ref: {
-      namespace: flags.namespace ?? defaults.namespace,
-      release: flags.release ?? defaults.release,
+    lookup: {
+      namespace: flags.namespace,
+      release: flags.release,
       context: flags.context,
       kubeconfig: flags.kubeconfig,
     },
@@ -41,6 +41,8 @@ export function defineTenant(program: Command): void {
     .addHelpText(
       'after',
       `
+${releaseRuleHelp}
+
 Examples:
   $ prefect-server tenant create -n prefect                  # name and slug "default"
   $ prefect-server tenant create --name "Data team" --slug data-team

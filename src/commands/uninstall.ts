@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { releaseRuleHelp } from '../release/release-ref.js';
 import { createOutput } from '../ui/output.js';
 import { addClusterOptions } from './plan-options.js';
 
@@ -18,6 +19,8 @@ export function defineUninstall(program: Command): void {
     .addHelpText(
       'after',
       `
+${releaseRuleHelp}
+
 Examples:
   $ prefect-server uninstall -n prefect
   $ prefect-server uninstall -n prefect --yes --delete-data`,

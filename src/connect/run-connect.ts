@@ -4,7 +4,6 @@
 import { homedir } from 'node:os';
 import { ExitCode, InputError, UserError } from '../errors.js';
 import { formatDuration } from '../plan/duration.js';
-import * as rules from '../plan/rules.js';
 import {
   describeApiError,
   fetchUiServerUrl,
@@ -29,7 +28,9 @@ import {
   type ReleaseObjects,
   servicePort,
 } from '../release/release-objects.js';
+import { checkReleaseLookup, defaultRelease, type ReleaseLookup } from '../release/release-ref.js';
 import { type ClusterRef, checkUiApiUrl } from '../release/ui-api-check.js';
+import { type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
@@ -37,7 +38,8 @@ import { chooseLocalPort } from './local-ports.js';
 import { openInBrowser } from './open-browser.js';
 
 export interface ConnectOptions {
-  ref: ClusterRef;
+  /** -n and --release as given; read by the rule of release/release-ref.ts once the cluster is needed. */
+  lookup: ReleaseLookup;
   apiPort: number;
   apiPortChosen: boolean;
   uiPort: number;
@@ -65,14 +67,11 @@ const checkBudgetMs = 20_000;
 /** How often a kept-open forward is probed, so a dead one is noticed before the user is. */
 const probeIntervalMs = 5_000;
 
+/** The options with the release they name. */
+type Connection = Omit<ConnectOptions, 'lookup'> & { ref: ClusterRef };
+
 function validate(options: ConnectOptions): void {
-  for (const [flag, value, rule] of [
-    ['--namespace', options.ref.namespace, rules.namespaceName],
-    ['--release', options.ref.release, rules.releaseName],
-  ] as const) {
-    const problem = rule(value);
-    if (problem) throw new InputError(`${flag}: ${problem}`);
-  }
+  checkReleaseLookup(options.lookup);
   if (!options.external && options.apiPort === options.uiPort) {
     throw new InputError(
       `--api-port and --ui-port are both ${options.apiPort}; the API and the UI need a port each.`,
@@ -96,23 +95,25 @@ export async function runConnect(
     printClientConfig(portForwardUrls(options.apiPort, options.uiPort).apiUrl, print);
     return;
   }
+  const connection: Connection = { ...options, ref: await defaultRelease(options.lookup) };
   const kubectl = await Kubectl.create({
-    kubeconfig: options.ref.kubeconfig,
-    context: options.ref.context,
+    kubeconfig: connection.ref.kubeconfig,
+    context: connection.ref.context,
   });
+  const api = kubeApiFor(kubectl);
   if (options.external) {
-    const objects = await findReleaseObjects(kubectl, options.ref, true);
-    const endpoints = await externalEndpoints(kubectl, objects, options, out);
+    const objects = await findReleaseObjects(api, connection.ref, true);
+    const endpoints = await externalEndpoints(api, objects, connection, out);
     if (options.printConfig) {
       printClientConfig(endpoints.apiUrl, print);
       return;
     }
-    await reportAndConfigure(endpoints, options, out);
+    await reportAndConfigure(endpoints, connection, out);
     return;
   }
-  const objects = await findReleaseObjects(kubectl, options.ref);
+  const objects = await findReleaseObjects(api, connection.ref);
   // From here Ctrl-C is ours: the forwards must be stopped before the process ends.
-  await withOwnInterruptHandling(() => forwardUntilInterrupted(kubectl, objects, options, out));
+  await withOwnInterruptHandling(() => forwardUntilInterrupted(kubectl, objects, connection, out));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ export async function runConnect(
 
 async function reportAndConfigure(
   endpoints: Endpoints,
-  options: ConnectOptions,
+  options: Connection,
   out: Output,
 ): Promise<void> {
   const tenants = await checkServer(endpoints, options.ref, out);
@@ -199,11 +200,7 @@ function homePath(path: string, home: string): string {
   return path.startsWith(`${home}/`) ? `~/${path.slice(home.length + 1)}` : path;
 }
 
-async function configureClient(
-  apiUrl: string,
-  options: ConnectOptions,
-  out: Output,
-): Promise<void> {
+async function configureClient(apiUrl: string, options: Connection, out: Output): Promise<void> {
   const home = options.home ?? homedir();
   const settings = clientSettingsFor(apiUrl);
   try {
@@ -240,9 +237,9 @@ async function configureClient(
 // --external: the address of a LoadBalancer Service or an Ingress, waited for while pending.
 
 async function externalEndpoints(
-  kubectl: Kubectl,
+  api: KubeApi,
   first: ReleaseObjects,
-  options: ConnectOptions,
+  options: Connection,
   out: Output,
 ): Promise<Endpoints> {
   const deadline = Date.now() + options.timeoutMs;
@@ -295,7 +292,7 @@ async function externalEndpoints(
     await new Promise((resolve) =>
       setTimeout(resolve, Math.min(2_000, Math.max(0, deadline - Date.now()))),
     );
-    objects = await findReleaseObjects(kubectl, options.ref, true);
+    objects = await findReleaseObjects(api, options.ref, true);
   }
 }
 
@@ -321,7 +318,7 @@ function watchSignals(): { caught: Promise<NodeJS.Signals>; dispose: () => void 
 async function forwardUntilInterrupted(
   kubectl: Kubectl,
   objects: ReleaseObjects,
-  options: ConnectOptions,
+  options: Connection,
   out: Output,
 ): Promise<never> {
   const probes = {
@@ -412,7 +409,7 @@ async function forwardUntilInterrupted(
 
 async function startAndReport(
   forwards: Record<'api' | 'ui', SupervisedForward>,
-  options: ConnectOptions,
+  options: Connection,
   out: Output,
 ): Promise<void> {
   const [apiChoice, uiChoice] = await Promise.all([

@@ -1,6 +1,7 @@
 // How a one-off command (tenant create, tenant list) reaches apollo: the URL the user gave, or a
 // temporary port-forward to the release's apollo Service, stopped when the command ends.
 import { ExitCode } from '../errors.js';
+import { kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { withOwnInterruptHandling } from '../ui/interrupt.js';
 import { componentSelector, instanceSelector } from './labels.js';
@@ -31,14 +32,13 @@ export async function withApiAccess<T>(
     });
   }
   const kubectl = await Kubectl.create({ kubeconfig: ref.kubeconfig, context: ref.context });
-  const { apollo } = await findReleaseObjects(kubectl, ref);
+  const { apollo } = await findReleaseObjects(kubeApiFor(kubectl), ref);
   const forward = new SupervisedForward(
     kubectl,
     { namespace: ref.namespace, service: apollo.metadata.name, remotePort: servicePort(apollo) },
     // Quick restarts: the command's own retry budget bounds how long this goes on.
     { policy: { initialMs: 250, factor: 2, maxMs: 2_000 } },
   );
-  // Ctrl-C ends the command as it would without us, but not before kubectl is gone.
   // Ctrl-C ends the command as it would without us, but not before kubectl is gone.
   const stopOnSignal = () => {
     void forward.stop().finally(() => {

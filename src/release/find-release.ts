@@ -1,6 +1,7 @@
 import { InputError, UserError } from '../errors.js';
 import type { Helm, HelmRelease } from '../tools/helm.js';
 import { errorPrefix, stderrReason, ToolError } from '../tools/run-tool.js';
+import { candidatesOf, type ReleaseLookup } from './release-ref.js';
 
 /** helm list; a namespace the user may not read is bad input (exit 2), named with the fix. */
 async function listReleases(helm: Helm, namespace: string | undefined): Promise<HelmRelease[]> {
@@ -31,24 +32,17 @@ async function listReleases(helm: Helm, namespace: string | undefined): Promise<
   }
 }
 
-/** Our releases are the ones whose chart is prefect-server (ours or a released one). */
-export function isPrefectServerRelease(release: HelmRelease): boolean {
-  return /^prefect-server-\d/.test(release.chart);
-}
-
 /**
- * The release to operate on: the one named, or the only Prefect Server release in the namespace
- * (or in the cluster when no namespace is given). Several candidates: the caller lets the user pick,
- * or, without a terminal, the error lists them.
+ * The release to operate on, by the rule of release-ref.ts: the one named, or the only Prefect
+ * Server release in the namespace (or in the cluster when no namespace is given). Several
+ * candidates: the caller lets the user pick, or, without a terminal, the error lists them.
  */
 export async function findRelease(
   helm: Helm,
-  wanted: { release: string | undefined; namespace: string | undefined },
+  wanted: ReleaseLookup,
   pick?: (candidates: HelmRelease[]) => Promise<HelmRelease>,
 ): Promise<HelmRelease> {
-  const releases = (await listReleases(helm, wanted.namespace)).filter((r) =>
-    wanted.release === undefined ? isPrefectServerRelease(r) : r.name === wanted.release,
-  );
+  const releases = candidatesOf(await listReleases(helm, wanted.namespace), wanted);
   const where = wanted.namespace ? `namespace ${wanted.namespace}` : 'any namespace';
   if (releases.length === 1) return releases[0] as HelmRelease;
   if (releases.length === 0) {

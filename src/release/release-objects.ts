@@ -2,13 +2,13 @@
 // includeChartNameInComponents and long release names). The address each is reached at from
 // outside the cluster is read by addresses.ts.
 import { UserError } from '../errors.js';
+import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
 import type { Ingress, KubeList, NamedObject, Service } from '../tools/kube-objects.js';
-import type { Kubectl } from '../tools/kubectl.js';
 import { componentLabel, instanceLabel } from './labels.js';
 
 export type Component = 'apollo' | 'ui';
 
-/** One selector for both components, so one kubectl call finds them. */
+/** One selector for both components, so one request finds them. */
 export function releaseSelector(release: string): string {
   return `${instanceLabel}=${release},${componentLabel} in (apollo,ui)`;
 }
@@ -50,17 +50,18 @@ export interface ReleaseRef {
 
 /** The apollo and UI Services of a release (and their Ingresses when `withIngresses`). */
 export async function findReleaseObjects(
-  kubectl: Kubectl,
+  api: KubeApi,
   ref: ReleaseRef,
   withIngresses = false,
 ): Promise<ReleaseObjects> {
   const selector = releaseSelector(ref.release);
-  const services = await kubectl.json<KubeList<Service>>(
-    ['get', 'services', '--namespace', ref.namespace, '--selector', selector],
+  const query = selectorQuery(selector);
+  const services = await api.get<KubeList<Service>>(
+    `/api/v1/namespaces/${ref.namespace}/services${query}`,
     { timeoutMs: 30_000 },
   );
-  const apollo = pickComponent(services.items, ref.release, 'apollo');
-  const ui = pickComponent(services.items, ref.release, 'ui');
+  const apollo = pickComponent(services?.items ?? [], ref.release, 'apollo');
+  const ui = pickComponent(services?.items ?? [], ref.release, 'ui');
   if (!apollo || !ui) {
     const missing = [apollo ? undefined : 'apollo', ui ? undefined : 'ui']
       .filter(Boolean)
@@ -74,16 +75,17 @@ export async function findReleaseObjects(
   }
   if (!withIngresses) return { apollo, ui };
   // An Ingress is optional, and a user may not be allowed to list them: then there is none to use.
-  const ingresses = await kubectl
-    .json<KubeList<Ingress>>(
-      ['get', 'ingresses.networking.k8s.io', '--namespace', ref.namespace, '--selector', selector],
+  const ingresses = await api
+    .get<KubeList<Ingress>>(
+      `/apis/networking.k8s.io/v1/namespaces/${ref.namespace}/ingresses${query}`,
       { timeoutMs: 30_000 },
     )
-    .catch(() => ({ items: [] as Ingress[] }));
+    .then((list) => list?.items ?? [])
+    .catch(() => [] as Ingress[]);
   return {
     apollo,
     ui,
-    apolloIngress: pickComponent(ingresses.items, ref.release, 'apollo'),
-    uiIngress: pickComponent(ingresses.items, ref.release, 'ui'),
+    apolloIngress: pickComponent(ingresses, ref.release, 'apollo'),
+    uiIngress: pickComponent(ingresses, ref.release, 'ui'),
   };
 }

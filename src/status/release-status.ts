@@ -6,9 +6,11 @@ import { externalAddress } from '../release/addresses.js';
 import { bundledDatabase } from '../release/bundled-database.js';
 import { componentLabel, instanceSelector } from '../release/labels.js';
 import { chartVersionOf } from '../release/released-chart.js';
+import { fetchWorkloads } from '../release/workload-status.js';
 import type { HelmRelease } from '../tools/helm.js';
+import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
 import type { Ingress, KubeList, Service, Workload } from '../tools/kube-objects.js';
-import type { Kubectl } from '../tools/kubectl.js';
+import type { ClusterTarget } from '../tools/kubectl.js';
 import { answersFromValues } from '../values/answers-from-values.js';
 import type { Values } from '../values/render-values.js';
 
@@ -77,17 +79,26 @@ function exposureOf(
   };
 }
 
+/**
+ * The status of a release, read through the API client (`api`); `cluster` is the kubeconfig and
+ * context the short-lived port-forward to apollo (for the tenant count) is started against.
+ */
 export async function readReleaseStatus(
-  kubectl: Kubectl,
+  api: KubeApi,
+  cluster: ClusterTarget,
   release: HelmRelease,
   userValues: Values,
   revision: number,
 ): Promise<ReleaseStatus> {
-  const selector = ['--namespace', release.namespace, '--selector', instanceSelector(release.name)];
+  const ns = release.namespace;
+  const query = selectorQuery(instanceSelector(release.name));
+  const list = async <T>(path: string): Promise<{ items: T[] }> => ({
+    items: (await api.get<KubeList<T>>(path))?.items ?? [],
+  });
   const [workloads, services, ingresses] = await Promise.all([
-    kubectl.json<KubeList<Workload>>(['get', 'deployments,statefulsets', ...selector]),
-    kubectl.json<KubeList<Service>>(['get', 'services', ...selector]),
-    kubectl.json<KubeList<Ingress>>(['get', 'ingresses', ...selector]),
+    fetchWorkloads(api, ns, release.name).then((items) => ({ items })),
+    list<Service>(`/api/v1/namespaces/${ns}/services${query}`),
+    list<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses${query}`),
   ]);
   const answers = answersFromValues(userValues, release.name);
   // A released chart's database is Bitnami's StatefulSet (no component label of ours).
@@ -99,7 +110,7 @@ export async function readReleaseStatus(
   const secret =
     answers.database === 'external'
       ? undefined
-      : await passwordSecret(kubectl, release, workloads.items);
+      : await passwordSecret(api, release, workloads.items);
   return {
     release: {
       name: release.name,
@@ -137,13 +148,13 @@ export async function readReleaseStatus(
             secret,
           },
     agent: answers.agent ?? false,
-    tenants: await countTenants(kubectl, release),
+    tenants: await countTenants(cluster, release),
   };
 }
 
 /** The Secret and key hasura reads PGPASSWORD from (what the pods use), and whether it holds it. */
 async function passwordSecret(
-  kubectl: Kubectl,
+  api: KubeApi,
   release: HelmRelease,
   workloads: Workload[],
 ): Promise<{ name: string; key: string; found: boolean } | undefined> {
@@ -152,26 +163,30 @@ async function passwordSecret(
     ?.flatMap((c) => c.env ?? [])
     .find((e) => e.name === 'PGPASSWORD')?.valueFrom?.secretKeyRef;
   if (!ref) return undefined;
-  const data = await kubectl
-    .json<{ data?: Record<string, string> }>([
-      'get',
-      'secret',
-      ref.name,
-      '--namespace',
-      release.namespace,
-    ])
-    .then((s) => s.data ?? {})
+  const data = await api
+    .get<{ data?: Record<string, string> }>(
+      `/api/v1/namespaces/${release.namespace}/secrets/${encodeURIComponent(ref.name)}`,
+    )
+    .then((s) => s?.data ?? {})
     .catch(() => ({}) as Record<string, string>);
   return { name: ref.name, key: ref.key, found: Boolean(data[ref.key]) };
 }
 
 /** Asks apollo through a short-lived port-forward; a few seconds at most, never an error. */
-async function countTenants(kubectl: Kubectl, release: HelmRelease): Promise<number | undefined> {
+async function countTenants(
+  cluster: ClusterTarget,
+  release: HelmRelease,
+): Promise<number | undefined> {
   const [{ withApiAccess }, { PrefectApi }] = await Promise.all([
     import('../release/api-access.js'),
     import('../prefect/api-client.js'),
   ]);
-  const ref = { namespace: release.namespace, release: release.name, ...kubectl.clusterRef() };
+  const ref = {
+    namespace: release.namespace,
+    release: release.name,
+    kubeconfig: cluster.kubeconfig,
+    context: cluster.context,
+  };
   return withApiAccess(
     undefined,
     ref,

@@ -8,12 +8,19 @@ import { describeApiError, GraphqlErrors, PrefectApi } from '../prefect/api-clie
 import type { Tenant } from '../prefect/graphql.js';
 import { withApiAccess } from '../release/api-access.js';
 import { commandLine, targetFlags } from '../release/release-flags.js';
+import {
+  checkReleaseLookup,
+  defaultRelease,
+  installDefaults,
+  type ReleaseLookup,
+} from '../release/release-ref.js';
 import type { ClusterRef } from '../release/ui-api-check.js';
 import { setInterruptNotice } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
 
 export interface ApiTarget {
-  ref: ClusterRef;
+  /** -n and --release as given (release/release-ref.ts reads them when a port-forward is needed). */
+  lookup: ReleaseLookup;
   apiUrl: string | undefined;
   /** How long to keep retrying an API that does not answer or answers 5xx. */
   timeoutMs: number;
@@ -27,9 +34,15 @@ function check(flag: string, value: string | undefined, rule: rules.Rule): void 
 
 /** Everything a flag can get wrong, refused before a request or a forward (exit 2). */
 export function checkApiTarget(target: ApiTarget): void {
-  check('--namespace', target.ref.namespace, rules.namespaceName);
-  check('--release', target.ref.release, rules.releaseName);
+  checkReleaseLookup(target.lookup);
   check('--api-url', target.apiUrl, rules.httpUrl);
+}
+
+/** The release behind the API: none is looked up when --api-url names the API itself. */
+function releaseOf(target: ApiTarget): Promise<ClusterRef> {
+  return target.apiUrl === undefined
+    ? defaultRelease(target.lookup)
+    : Promise.resolve(installDefaults(target.lookup));
 }
 
 export function checkTenant(name: string, slug: string): void {
@@ -60,11 +73,12 @@ export async function runTenantCreate(
 ): Promise<void> {
   checkApiTarget(target);
   checkTenant(tenant.name, tenant.slug);
-  const interrupted = `Interrupted; tenant ${tenant.slug} may or may not exist now: prefect-server tenant list ${commandLine(targetFlags(target.ref))}`;
+  const ref = await releaseOf(target);
+  const interrupted = `Interrupted; tenant ${tenant.slug} may or may not exist now: prefect-server tenant list ${commandLine(targetFlags(ref))}`;
   setInterruptNotice(interrupted);
   await withApiAccess(
     target.apiUrl,
-    target.ref,
+    ref,
     target.timeoutMs,
     async (access) => {
       const spinner = await out.spinner(`Creating tenant ${tenant.slug}`);
@@ -109,30 +123,26 @@ export async function runTenantList(
   write: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<void> {
   checkApiTarget(target);
-  const tenants = await withApiAccess(
-    target.apiUrl,
-    target.ref,
-    target.timeoutMs,
-    async (access) => {
-      const api = new PrefectApi(access.apiUrl, {
-        budgetMs: target.timeoutMs,
-        onRetry: (error, delay) =>
-          out.warn(`The API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`),
-      });
-      try {
-        return await api.listTenants();
-      } catch (error) {
-        throw apiFailure('list tenants', access.via, access.hint, error);
-      }
-    },
-  );
+  const ref = await releaseOf(target);
+  const tenants = await withApiAccess(target.apiUrl, ref, target.timeoutMs, async (access) => {
+    const api = new PrefectApi(access.apiUrl, {
+      budgetMs: target.timeoutMs,
+      onRetry: (error, delay) =>
+        out.warn(`The API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`),
+    });
+    try {
+      return await api.listTenants();
+    } catch (error) {
+      throw apiFailure('list tenants', access.via, access.hint, error);
+    }
+  });
   if (format === 'json') {
     write(`${JSON.stringify(tenants, null, 2)}\n`);
     return;
   }
   if (tenants.length === 0) {
     out.line('No tenants yet: the UI dashboard stays blank until one exists.');
-    out.line(colors.dim(`Create one: prefect-server tenant create -n ${target.ref.namespace}`));
+    out.line(colors.dim(`Create one: prefect-server tenant create -n ${ref.namespace}`));
     return;
   }
   for (const line of tenantTable(tenants)) out.line(line);

@@ -10,6 +10,7 @@ import {
   instanceSelector,
 } from '../release/labels.js';
 import { targetLine } from '../release/release-flags.js';
+import { checkReleaseLookup } from '../release/release-ref.js';
 import { Helm } from '../tools/helm.js';
 import type { KubeList, NamedObject, PersistentVolumeClaim } from '../tools/kube-objects.js';
 import { Kubectl } from '../tools/kubectl.js';
@@ -46,13 +47,14 @@ async function keptData(
   };
 }
 
+/** The wizard's prompter (its input is trimmed), so no prompt is asked outside wizard/'s adapter. */
 async function typed(message: string, expected: string): Promise<boolean> {
-  const { input } = await import('@inquirer/prompts');
-  const answer = await input({ message });
-  return answer.trim() === expected;
+  const { Prompter } = await import('../wizard/prompter.js');
+  return (await new Prompter().input({ message })) === expected;
 }
 
 export async function runUninstall(flags: UninstallFlags, out: Output): Promise<void> {
+  checkReleaseLookup(flags);
   const target = { kubeconfig: flags.kubeconfig, context: flags.context };
   const [kubectl, helm] = await Promise.all([Kubectl.create(target), Helm.create(target)]);
   if (!flags.yes && !canPrompt({ yes: false })) {

@@ -1,0 +1,53 @@
+// status, end to end: find the release (helm's record) -> its values and last revision -> what the
+// cluster says about its workloads, exposure, database and tenants (through the API client) ->
+// one screen, or JSON.
+import { checkReleaseLookup, type ReleaseLookup } from '../release/release-ref.js';
+import { Helm } from '../tools/helm.js';
+import { kubeApiFor } from '../tools/kube-api.js';
+import { Kubectl } from '../tools/kubectl.js';
+import { describeStatus, readReleaseStatus } from './release-status.js';
+
+export interface StatusOptions {
+  lookup: ReleaseLookup;
+  output: 'text' | 'json';
+}
+
+export async function runStatus(
+  options: StatusOptions,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<void> {
+  checkReleaseLookup(options.lookup);
+  const [{ findRelease }, { isReleasedChart, chartVersionOf }, { effectiveValues }] =
+    await Promise.all([
+      import('../release/find-release.js'),
+      import('../release/released-chart.js'),
+      import('../release/effective-values.js'),
+    ]);
+  const cluster = { kubeconfig: options.lookup.kubeconfig, context: options.lookup.context };
+  const [helm, kubectl] = await Promise.all([Helm.create(cluster), Kubectl.create(cluster)]);
+  const release = await findRelease(helm, options.lookup);
+  const [values, history] = await Promise.all([
+    // A released chart's own defaults count (e.g. its database volume setting).
+    isReleasedChart(chartVersionOf(release))
+      ? effectiveValues(helm, release)
+      : helm.userValues(release.name, release.namespace),
+    helm.history(release.name, release.namespace),
+  ]);
+  const status = await readReleaseStatus(
+    kubeApiFor(kubectl),
+    cluster,
+    release,
+    values,
+    history.at(-1)?.revision ?? Number(release.revision),
+  );
+  if (options.output === 'json') {
+    write(`${JSON.stringify(status, null, 2)}\n`);
+    return;
+  }
+  // The screen is the data asked for, so --quiet does not hide it.
+  write(
+    describeStatus(status)
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
+}
