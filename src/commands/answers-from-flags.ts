@@ -1,57 +1,18 @@
+import { Option } from 'commander';
 import { InputError } from '../errors.js';
-import type {
-  ChartSource,
-  DatabaseMode,
-  ExposureMode,
-  InstallAnswers,
-} from '../plan/install-plan.js';
+import { type AnswerKey, answerKeys, type InstallAnswers, specOf } from '../plan/answers.js';
 import { SecretValue } from '../plan/secret-value.js';
 
-/** The options commander parsed from addClusterOptions + addPlanOptions. */
-export interface PlanFlags {
-  context?: string;
-  kubeconfig?: string;
-  namespace?: string;
-  release?: string;
-  createNamespace?: boolean;
-  chartSource?: ChartSource;
-  chartVersion?: string;
-  repoUrl?: string;
-  verify?: boolean;
-  keyring?: string;
-  signingKey?: string;
-  database?: DatabaseMode;
-  dbPersistence?: boolean;
-  dbSize?: string;
-  dbStorageClass?: string;
-  dbHost?: string;
-  dbPort?: number;
-  dbName?: string;
-  dbUser?: string;
-  dbExistingSecret?: string;
-  dbPasswordStdin?: boolean;
-  agent?: boolean;
-  agentLabels?: string;
-  jobCpuRequest?: string;
-  jobCpuLimit?: string;
-  jobMemoryRequest?: string;
-  jobMemoryLimit?: string;
-  expose?: ExposureMode;
-  ingressClass?: string;
-  apiHost?: string;
-  uiHost?: string;
-  tlsSecret?: string;
-  apiUrl?: string;
-  serverTag?: string;
-  prefectTag?: string;
-  uiTag?: string;
-  tenant?: boolean;
-  tenantName?: string;
-  tenantSlug?: string;
-  imagePullSecret?: string[];
-  values?: string[];
-  set?: string[];
-}
+/**
+ * The options commander parsed from addClusterOptions + addPlanOptions, by commander's attribute
+ * name (`--db-password-stdin` is `dbPasswordStdin`).
+ */
+export type PlanFlags = Record<string, unknown>;
+
+/** The attribute commander stores each answer's flag under. */
+const attributeOf = Object.fromEntries(
+  answerKeys.map((key) => [key, new Option(specOf(key).flag).attributeName()]),
+) as Record<AnswerKey, string>;
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -69,7 +30,7 @@ export async function answersFromFlags(
   stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
 ): Promise<InstallAnswers> {
   let dbPassword: SecretValue | undefined;
-  if (flags.dbPasswordStdin) {
+  if (flags[attributeOf.dbPassword]) {
     if (stdin.isTTY) {
       throw new InputError(
         '--db-password-stdin reads the password from standard input, which is a terminal here.',
@@ -80,55 +41,18 @@ export async function answersFromFlags(
     if (text === '') throw new InputError('--db-password-stdin: standard input was empty.');
     dbPassword = new SecretValue(text);
   }
-  const list = (value: string | undefined) =>
-    value === undefined
+  const list = (value: unknown) =>
+    typeof value !== 'string'
       ? undefined
       : value
           .split(',')
           .map((part) => part.trim())
           .filter(Boolean);
-  return {
-    context: flags.context,
-    kubeconfig: flags.kubeconfig,
-    namespace: flags.namespace,
-    createNamespace: flags.createNamespace,
-    release: flags.release,
-    chartSource: flags.chartSource,
-    chartVersion: flags.chartVersion,
-    repoUrl: flags.repoUrl,
-    verify: flags.verify,
-    keyring: flags.keyring,
-    signingKey: flags.signingKey,
-    database: flags.database,
-    dbPersistence: flags.dbPersistence,
-    dbSize: flags.dbSize,
-    dbStorageClass: flags.dbStorageClass,
-    dbHost: flags.dbHost,
-    dbPort: flags.dbPort,
-    dbName: flags.dbName,
-    dbUser: flags.dbUser,
-    dbExistingSecret: flags.dbExistingSecret,
-    dbPassword,
-    agent: flags.agent,
-    agentLabels: list(flags.agentLabels),
-    jobCpuRequest: flags.jobCpuRequest,
-    jobCpuLimit: flags.jobCpuLimit,
-    jobMemoryRequest: flags.jobMemoryRequest,
-    jobMemoryLimit: flags.jobMemoryLimit,
-    expose: flags.expose,
-    ingressClass: flags.ingressClass,
-    apiHost: flags.apiHost,
-    uiHost: flags.uiHost,
-    tlsSecret: flags.tlsSecret,
-    apiUrl: flags.apiUrl,
-    serverTag: flags.serverTag,
-    prefectTag: flags.prefectTag,
-    uiTag: flags.uiTag,
-    tenant: flags.tenant,
-    tenantName: flags.tenantName,
-    tenantSlug: flags.tenantSlug,
-    imagePullSecrets: flags.imagePullSecret,
-    valuesFiles: flags.values,
-    set: flags.set,
-  };
+  const answers: Record<string, unknown> = {};
+  for (const key of answerKeys) {
+    const kind = specOf(key).kind;
+    const value = flags[attributeOf[key]];
+    answers[key] = kind === 'secret' ? dbPassword : kind === 'list' ? list(value) : value;
+  }
+  return answers as InstallAnswers;
 }

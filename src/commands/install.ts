@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
 import { answersFromFlags, type PlanFlags } from './answers-from-flags.js';
-import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-options.js';
+import {
+  addApplyOptions,
+  addClusterOptions,
+  addInstallOnlyOptions,
+  addPlanOptions,
+} from './plan-options.js';
 
 interface InstallFlags extends PlanFlags {
   yes?: boolean;
@@ -16,8 +21,9 @@ export function defineInstall(program: Command): void {
     .command('install')
     .description(
       'install Prefect Server: asks what it needs (or takes flags), shows the plan, installs',
-    )
-    .option('--create-namespace', 'create the namespace if it does not exist')
+    );
+  addInstallOnlyOptions(command);
+  command
     .option('--adopt', 'upgrade an existing release of the same name instead of refusing')
     .option('--output-values <file>', 'keep a copy of the generated values (secrets left out)');
   addClusterOptions(command);

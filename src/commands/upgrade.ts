@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
+import type { PlanFlags } from './answers-from-flags.js';
 import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-options.js';
+
+interface UpgradeFlags extends PlanFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  timeout: string;
+  atomic?: boolean;
+  version?: string;
+}
 
 export function defineUpgrade(program: Command): void {
   const command = program
@@ -26,8 +35,21 @@ Examples:
   $ prefect-server upgrade -n prefect --db-size 20Gi --yes   (grow the bundled database volume)
   $ prefect-server upgrade -n prefect --expose ingress --api-host api.example.com --ui-host ui.example.com`,
     )
-    .action(async (flags) => {
-      const { runUpgrade } = await import('../upgrade/run-upgrade.js');
-      await runUpgrade(flags, createOutput());
+    .action(async (flags: UpgradeFlags) => {
+      const [{ runUpgrade }, { answersFromFlags }] = await Promise.all([
+        import('../upgrade/run-upgrade.js'),
+        import('./answers-from-flags.js'),
+      ]);
+      await runUpgrade(
+        await answersFromFlags(flags),
+        {
+          yes: flags.yes ?? false,
+          dryRun: flags.dryRun ?? false,
+          timeout: flags.timeout,
+          atomic: flags.atomic ?? false,
+          version: flags.version,
+        },
+        createOutput(),
+      );
     });
 }

@@ -3,59 +3,15 @@
 // applies defaults, checks every answer against its rule, and refuses with the flag to fix.
 
 import { InputError } from '../errors.js';
-import * as rules from './rules.js';
+import { type AnswerKey, flagOf, type InstallAnswers, specOf } from './answers.js';
 import type { SecretValue } from './secret-value.js';
 
-export type ChartSource = 'bundled' | 'repo';
-export type DatabaseMode = 'bundled' | 'external';
-export type ExposureMode = 'port-forward' | 'loadbalancer' | 'ingress';
+export type { InstallAnswers } from './answers.js';
+export { flagOf } from './answers.js';
 
-/** What a user said, from flags or prompts; anything left undefined takes its default. */
-export interface InstallAnswers {
-  context?: string | undefined;
-  kubeconfig?: string | undefined;
-  namespace?: string | undefined;
-  createNamespace?: boolean | undefined;
-  release?: string | undefined;
-  chartSource?: ChartSource | undefined;
-  chartVersion?: string | undefined;
-  repoUrl?: string | undefined;
-  verify?: boolean | undefined;
-  keyring?: string | undefined;
-  signingKey?: string | undefined;
-  database?: DatabaseMode | undefined;
-  dbPersistence?: boolean | undefined;
-  dbSize?: string | undefined;
-  dbStorageClass?: string | undefined;
-  dbHost?: string | undefined;
-  dbPort?: number | undefined;
-  dbName?: string | undefined;
-  dbUser?: string | undefined;
-  dbExistingSecret?: string | undefined;
-  /** Only from standard input or a hidden prompt, never from argv. */
-  dbPassword?: SecretValue | undefined;
-  agent?: boolean | undefined;
-  agentLabels?: string[] | undefined;
-  jobCpuRequest?: string | undefined;
-  jobCpuLimit?: string | undefined;
-  jobMemoryRequest?: string | undefined;
-  jobMemoryLimit?: string | undefined;
-  expose?: ExposureMode | undefined;
-  ingressClass?: string | undefined;
-  apiHost?: string | undefined;
-  uiHost?: string | undefined;
-  tlsSecret?: string | undefined;
-  apiUrl?: string | undefined;
-  serverTag?: string | undefined;
-  prefectTag?: string | undefined;
-  uiTag?: string | undefined;
-  tenant?: boolean | undefined;
-  tenantName?: string | undefined;
-  tenantSlug?: string | undefined;
-  imagePullSecrets?: string[] | undefined;
-  valuesFiles?: string[] | undefined;
-  set?: string[] | undefined;
-}
+export type ChartSource = NonNullable<InstallAnswers['chartSource']>;
+export type DatabaseMode = NonNullable<InstallAnswers['database']>;
+export type ExposureMode = NonNullable<InstallAnswers['expose']>;
 
 export type DatabasePassword =
   | { source: 'generated-by-chart' }
@@ -123,52 +79,6 @@ export interface InstallPlan {
   extra: { valuesFiles: string[]; set: string[] };
 }
 
-/** The flag that sets each answer, so an error can say exactly what to pass. */
-export const flagOf: Record<keyof InstallAnswers, string> = {
-  context: '--context',
-  kubeconfig: '--kubeconfig',
-  namespace: '--namespace',
-  createNamespace: '--create-namespace',
-  release: '--release',
-  chartSource: '--chart-source',
-  chartVersion: '--chart-version',
-  repoUrl: '--repo-url',
-  verify: '--verify',
-  keyring: '--keyring',
-  signingKey: '--signing-key',
-  database: '--database',
-  dbPersistence: '--db-persistence',
-  dbSize: '--db-size',
-  dbStorageClass: '--db-storage-class',
-  dbHost: '--db-host',
-  dbPort: '--db-port',
-  dbName: '--db-name',
-  dbUser: '--db-user',
-  dbExistingSecret: '--db-existing-secret',
-  dbPassword: '--db-password-stdin',
-  agent: '--agent',
-  agentLabels: '--agent-labels',
-  jobCpuRequest: '--job-cpu-request',
-  jobCpuLimit: '--job-cpu-limit',
-  jobMemoryRequest: '--job-memory-request',
-  jobMemoryLimit: '--job-memory-limit',
-  expose: '--expose',
-  ingressClass: '--ingress-class',
-  apiHost: '--api-host',
-  uiHost: '--ui-host',
-  tlsSecret: '--tls-secret',
-  apiUrl: '--api-url',
-  serverTag: '--server-tag',
-  prefectTag: '--prefect-tag',
-  uiTag: '--ui-tag',
-  tenant: '--tenant',
-  tenantName: '--tenant-name',
-  tenantSlug: '--tenant-slug',
-  imagePullSecrets: '--image-pull-secret',
-  valuesFiles: '--values',
-  set: '--set',
-};
-
 export const defaults = {
   namespace: 'prefect',
   release: 'prefect-server',
@@ -183,12 +93,10 @@ export const defaults = {
   portForwardApiUrl: 'http://localhost:4200/graphql',
 } as const;
 
-function check<K extends keyof InstallAnswers>(
-  key: K,
-  value: string | undefined,
-  rule: rules.Rule,
-): void {
-  if (value === undefined) return;
+/** The answer's rule from the answers table, refused as bad input naming the flag. */
+function check(key: AnswerKey, value: string | undefined): void {
+  const rule = specOf(key).rule;
+  if (value === undefined || rule === undefined) return;
   const problem = rule(value);
   if (problem !== undefined) throw new InputError(`${flagOf[key]}: ${problem}`);
 }
@@ -234,8 +142,8 @@ function buildDatabase(answers: InstallAnswers, release: string): DatabasePlan {
         );
       }
     }
-    check('dbSize', answers.dbSize, rules.quantity('Database volume size'));
-    check('dbStorageClass', answers.dbStorageClass, rules.dns1123Subdomain('StorageClass'));
+    check('dbSize', answers.dbSize);
+    check('dbStorageClass', answers.dbStorageClass);
     const persistent = answers.dbPersistence ?? false;
     if (!persistent && (answers.dbSize !== undefined || answers.dbStorageClass !== undefined)) {
       throw new InputError(
@@ -254,10 +162,10 @@ function buildDatabase(answers: InstallAnswers, release: string): DatabasePlan {
     };
   }
   const host = required(answers, 'dbHost', 'with --database external');
-  check('dbHost', host, rules.databaseHost);
-  check('dbName', answers.dbName, rules.postgresIdentifier('Database name'));
-  check('dbUser', answers.dbUser, rules.postgresIdentifier('Database user'));
-  check('dbExistingSecret', answers.dbExistingSecret, rules.dns1123Subdomain('Secret name'));
+  check('dbHost', host);
+  check('dbName', answers.dbName);
+  check('dbUser', answers.dbUser);
+  check('dbExistingSecret', answers.dbExistingSecret);
   if (
     answers.dbPersistence !== undefined ||
     answers.dbSize !== undefined ||
@@ -307,10 +215,10 @@ function buildExposure(answers: InstallAnswers): ExposurePlan {
   }
   const apiHost = required(answers, 'apiHost', 'with --expose ingress');
   const uiHost = required(answers, 'uiHost', 'with --expose ingress');
-  check('apiHost', apiHost, rules.hostName);
-  check('uiHost', uiHost, rules.hostName);
-  check('ingressClass', answers.ingressClass, rules.dns1123Subdomain('IngressClass'));
-  check('tlsSecret', answers.tlsSecret, rules.dns1123Subdomain('TLS Secret name'));
+  check('apiHost', apiHost);
+  check('uiHost', uiHost);
+  check('ingressClass', answers.ingressClass);
+  check('tlsSecret', answers.tlsSecret);
   return {
     mode,
     ingressClass: answers.ingressClass,
@@ -323,9 +231,9 @@ function buildExposure(answers: InstallAnswers): ExposurePlan {
 /** Validates answers and fills in defaults. Throws InputError (exit 2) naming the flag to fix. */
 export function buildPlan(answers: InstallAnswers): InstallPlan {
   const namespace = answers.namespace ?? defaults.namespace;
-  check('namespace', namespace, rules.namespaceName);
+  check('namespace', namespace);
   const release = answers.release ?? defaults.release;
-  check('release', release, rules.releaseName);
+  check('release', release);
 
   // --repo-url names a repository of released charts: it means --chart-source repo.
   const chartSource = answers.chartSource ?? (answers.repoUrl !== undefined ? 'repo' : 'bundled');
@@ -336,8 +244,8 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
       }
     }
   }
-  check('repoUrl', answers.repoUrl, rules.httpUrl);
-  check('chartVersion', answers.chartVersion, rules.chartVersion);
+  check('repoUrl', answers.repoUrl);
+  check('chartVersion', answers.chartVersion);
 
   const database = buildDatabase(answers, release);
 
@@ -348,11 +256,11 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
       if (answers[key] !== undefined) throw new InputError(`${flagOf[key]} needs --agent.`);
     }
   }
-  for (const key of jobKeys) check(key, answers[key], rules.quantity('Job resource'));
-  for (const label of answers.agentLabels ?? []) check('agentLabels', label, rules.prefectLabel);
+  for (const key of jobKeys) check(key, answers[key]);
+  for (const label of answers.agentLabels ?? []) check('agentLabels', label);
 
   const exposure = buildExposure(answers);
-  if (answers.apiUrl !== undefined) check('apiUrl', answers.apiUrl, rules.httpUrl);
+  if (answers.apiUrl !== undefined) check('apiUrl', answers.apiUrl);
   const apiUrl = answers.apiUrl ?? deriveApiUrl(exposure);
   if (apiUrl === undefined) {
     throw new InputError(
@@ -361,16 +269,15 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
     );
   }
 
-  check('serverTag', answers.serverTag, rules.imageTag);
-  check('prefectTag', answers.prefectTag, rules.imageTag);
-  check('uiTag', answers.uiTag, rules.uiImageTag);
+  check('serverTag', answers.serverTag);
+  check('prefectTag', answers.prefectTag);
+  check('uiTag', answers.uiTag);
 
   const createTenant = answers.tenant ?? true;
-  check('tenantName', answers.tenantName, rules.tenantName);
-  check('tenantSlug', answers.tenantSlug, rules.tenantSlug);
+  check('tenantName', answers.tenantName);
+  check('tenantSlug', answers.tenantSlug);
 
-  for (const name of answers.imagePullSecrets ?? [])
-    check('imagePullSecrets', name, rules.dns1123Subdomain('Image pull Secret'));
+  for (const name of answers.imagePullSecrets ?? []) check('imagePullSecrets', name);
   for (const entry of answers.set ?? []) {
     const key = entry.split('=')[0] ?? '';
     if (!entry.includes('=') || key === '')

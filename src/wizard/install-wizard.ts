@@ -3,6 +3,7 @@
 // learns about the cluster only through WizardContext, so it never runs helm or kubectl itself.
 
 import { InputError } from '../errors.js';
+import type { SectionId } from '../plan/answers.js';
 import { defaults, type InstallAnswers } from '../plan/install-plan.js';
 import * as rules from '../plan/rules.js';
 import { askDatabase } from './database-questions.js';
@@ -18,28 +19,58 @@ import {
 } from './prompter.js';
 import type { ClusterFacts, WizardContext } from './wizard-context.js';
 
-/** `given` completed with an answer for everything the flags did not set; given answers stand. */
+/**
+ * The wizard's sections (plan/answers.ts names which answers each holds), in the order a person
+ * thinks about an install. `upgradeTitle` is the upgrade menu's entry for a section an upgrade
+ * can change; the menu runs the wizard with only the chosen sections.
+ */
+export const wizardSections: readonly { id: SectionId; upgradeTitle?: string }[] = [
+  { id: 'target' },
+  { id: 'chart' },
+  { id: 'database' },
+  { id: 'agent', upgradeTitle: 'agent (enable/disable, labels, job resources)' },
+  { id: 'exposure', upgradeTitle: 'exposure (port-forward, LoadBalancer, Ingress hosts and TLS)' },
+  { id: 'versions', upgradeTitle: 'image versions' },
+  { id: 'tenant', upgradeTitle: 'tenant Job' },
+  { id: 'pull', upgradeTitle: 'image pull Secrets' },
+];
+
+/**
+ * `given` completed with an answer for everything the flags did not set; given answers stand.
+ * With `only`, just those sections are asked (the upgrade menu), the rest of `given` is kept as is.
+ */
 export async function askInstallAnswers(
   given: InstallAnswers,
   ctx: WizardContext,
   io?: WizardIO,
+  only?: ReadonlySet<SectionId>,
 ): Promise<InstallAnswers> {
   const p = new Prompter(io);
   const a: InstallAnswers = { ...given };
-  await askContext(p, a, ctx);
-  // Loaded while the user types a namespace; awaited once it is needed.
-  const loading = ctx.loadFacts(a.context);
-  loading.catch(() => {});
-  await askNamespace(p, a, given, loading);
-  const facts = await loading;
-  await askRelease(p, a);
-  await askChart(p, a, ctx);
-  await askDatabase(p, a, ctx, facts);
-  await askAgent(p, a);
-  await askExposure(p, a, facts);
-  await askVersions(p, a, ctx);
-  await askTenant(p, a);
-  await askImagePullSecrets(p, a);
+  const asks = (section: SectionId) => only === undefined || only.has(section);
+  let loading: Promise<ClusterFacts> | undefined;
+  const load = () => {
+    if (loading === undefined) {
+      loading = ctx.loadFacts(a.context);
+      loading.catch(() => {});
+    }
+    return loading;
+  };
+  if (asks('target')) {
+    await askContext(p, a, ctx);
+    // Loaded while the user types a namespace; awaited once it is needed.
+    const facts = load();
+    await askNamespace(p, a, given, facts);
+    await facts;
+    await askRelease(p, a);
+  }
+  if (asks('chart')) await askChart(p, a, ctx);
+  if (asks('database')) await askDatabase(p, a, ctx, await load());
+  if (asks('agent')) await askAgent(p, a);
+  if (asks('exposure')) await askExposure(p, a, await load());
+  if (asks('versions')) await askVersions(p, a, ctx);
+  if (asks('tenant')) await askTenant(p, a);
+  if (asks('pull')) await askImagePullSecrets(p, a);
   return a;
 }
 

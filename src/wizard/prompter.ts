@@ -2,7 +2,7 @@
 // plain lines of explanation between them. Tests hand in their own streams and type into them.
 
 import { Writable } from 'node:stream';
-import { confirm, input, password, select } from '@inquirer/prompts';
+import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import chalk from 'chalk';
 import type { Rule } from '../plan/rules.js';
 
@@ -124,6 +124,14 @@ export class Prompter {
       },
       this.#context(),
     );
+  }
+
+  /** Several of the choices; a disabled one is shown with its reason and cannot be picked. */
+  checkbox<T>(config: {
+    message: string;
+    choices: (Choice<T> & { disabled?: string })[];
+  }): Promise<T[]> {
+    return checkbox<T>(config, this.#context());
   }
 
   confirm(config: { message: string; default: boolean }): Promise<boolean> {

@@ -1,17 +1,20 @@
 // The upgrade menu, shown when upgrade runs in a terminal without change flags: the user picks
-// what to change (agent, exposure, versions, tenant Job, pull Secrets, volume size, chart version)
-// and only those questions are asked; every other answer stays as the release has it.
+// what to change (the wizard's changeable sections, volume size, chart version) and only those
+// sections of the wizard run; every other answer stays as the release has it.
 
+import { answerSpecs, keysOfSection, type SectionId, sectionsRenderedBy } from '../plan/answers.js';
 import type { InstallAnswers } from '../plan/install-plan.js';
+import * as rules from '../plan/rules.js';
 import { bundledChartDefaults } from '../release/chart-source.js';
 import { isReleasedChart } from '../release/released-chart.js';
 import type { HelmRelease } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
-import { type DatabaseVolume, planVolumeResize } from './db-volume.js';
+import { wizardContextFromCluster } from './cluster-context.js';
+import { askInstallAnswers, wizardSections } from './install-wizard.js';
+import { Prompter, refuse, type WizardIO } from './prompter.js';
 
 export async function pickRelease(candidates: HelmRelease[]): Promise<HelmRelease> {
-  const { select } = await import('@inquirer/prompts');
-  return select({
+  return new Prompter().select({
     message: 'Which release?',
     choices: candidates.map((r) => ({
       name: `${r.namespace}/${r.name} (${r.chart}, ${r.status})`,
@@ -20,24 +23,13 @@ export async function pickRelease(candidates: HelmRelease[]): Promise<HelmReleas
   });
 }
 
-/** Free-text answers the wizard asks when unset, whatever the section (see askWhatToChange). */
-const placeholderKeys = new Set<keyof InstallAnswers>([
-  'ingressClass',
-  'apiHost',
-  'uiHost',
-  'tlsSecret',
-  'apiUrl',
-  'jobCpuRequest',
-  'jobCpuLimit',
-  'jobMemoryRequest',
-  'jobMemoryLimit',
-  'tenantName',
-  'tenantSlug',
-]);
-
 export interface MenuFacts {
   /** The bundled database's volume, when it has one (the size entry is offered only then). */
-  volume: DatabaseVolume | undefined;
+  volume:
+    | { request: string; storageClass: string | undefined; allowExpansion: boolean }
+    | undefined;
+  /** Why a typed volume size cannot be had (it can grow, not shrink), or undefined. */
+  sizeProblem: (size: string) => string | undefined;
   currentVersion: string;
   repoUrl: string;
   context: string | undefined;
@@ -46,6 +38,7 @@ export interface MenuFacts {
 
 export interface MenuChoice {
   answers: InstallAnswers;
+  /** The top-level values the chosen sections render: the ones an upgrade re-renders. */
   sections: Set<string>;
   /** A new size for the database volume. */
   dbSize?: string;
@@ -53,151 +46,69 @@ export interface MenuChoice {
   chart?: string;
 }
 
+/** Sections an upgrade can change: every answer in them is changeable (plan/answers.ts). */
+const changeableSections = wizardSections.flatMap(({ id, upgradeTitle }) =>
+  upgradeTitle !== undefined &&
+  keysOfSection(id).every((key) => answerSpecs[key].upgrade === 'changeable')
+    ? [{ id, title: upgradeTitle }]
+    : [],
+);
+
 /** The upgrade menu: the user picks sections; only those are asked, with earlier answers kept. */
 export async function askWhatToChange(
   answers: InstallAnswers,
   kubectl: Kubectl,
   facts: MenuFacts,
+  io?: WizardIO,
 ): Promise<MenuChoice> {
-  const [{ checkbox, input }, { askInstallAnswers }, { wizardContextFromCluster }] =
-    await Promise.all([
-      import('@inquirer/prompts'),
-      import('../wizard/install-wizard.js'),
-      import('../wizard/cluster-context.js'),
-    ]);
-  const menu: {
-    name: string;
-    value: string;
-    keys: (keyof InstallAnswers)[];
-    sections: string[];
-    disabled?: string;
-  }[] = [
-    {
-      name: 'agent (enable/disable, labels, job resources)',
-      value: 'agent',
-      keys: [
-        'agent',
-        'agentLabels',
-        'jobCpuRequest',
-        'jobCpuLimit',
-        'jobMemoryRequest',
-        'jobMemoryLimit',
-      ],
-      sections: ['agent'],
-    },
-    {
-      name: 'exposure (port-forward, LoadBalancer, Ingress hosts and TLS)',
-      value: 'exposure',
-      keys: ['expose', 'ingressClass', 'apiHost', 'uiHost', 'tlsSecret', 'apiUrl'],
-      sections: ['apollo', 'ui'],
-    },
-    {
-      name: 'image versions',
-      value: 'versions',
-      keys: ['serverTag', 'prefectTag', 'uiTag'],
-      sections: ['serverVersionTag', 'prefectVersionTag', 'uiVersionTag'],
-    },
-    {
-      name: 'tenant Job',
-      value: 'tenant',
-      keys: ['tenant', 'tenantName', 'tenantSlug'],
-      sections: ['jobs'],
-    },
-    {
-      name: 'image pull Secrets',
-      value: 'pull',
-      keys: ['imagePullSecrets'],
-      sections: ['imagePullSecrets'],
-    },
-  ];
+  const p = new Prompter(io);
+  const menu: { name: string; value: string; disabled?: string }[] = changeableSections.map(
+    ({ id, title }) => ({ name: title, value: id }),
+  );
   const { volume } = facts;
   if (volume) {
     menu.push({
       name: `database volume size (now ${volume.request})`,
       value: 'dbsize',
-      keys: [],
-      sections: [],
       ...(!volume.allowExpansion && {
         disabled: `(StorageClass ${volume.storageClass ?? 'none'} does not allow volume expansion)`,
       }),
     });
   }
-  menu.push({
-    name: `chart version (now ${facts.currentVersion})`,
-    value: 'chart',
-    keys: [],
-    sections: [],
-  });
-  const picked = await checkbox({
-    message: 'What do you want to change?',
-    choices: menu.map(({ name, value, disabled }) => ({
-      name,
-      value,
-      ...(disabled !== undefined && { disabled }),
-    })),
-  });
-  const chosen = menu.filter((m) => picked.includes(m.value));
+  menu.push({ name: `chart version (now ${facts.currentVersion})`, value: 'chart' });
+  const picked = await p.checkbox({ message: 'What do you want to change?', choices: menu });
+  const chosen = new Set(
+    changeableSections.filter(({ id }) => picked.includes(id)).map(({ id }) => id),
+  ) as Set<SectionId>;
   const next: InstallAnswers = { ...answers };
-  for (const item of chosen) for (const key of item.keys) delete next[key];
-  // Sections not chosen must not be asked: fill the answers the wizard would otherwise ask for.
-  const chart = bundledChartDefaults();
-  if (!picked.includes('versions')) {
-    next.serverTag ??= chart.serverTag;
-    next.prefectTag ??= chart.prefectTag;
-    next.uiTag ??= chart.uiTag;
-  }
-  if (!picked.includes('pull')) next.imagePullSecrets ??= [];
+  // A chosen section is asked afresh; the others are not asked at all.
+  for (const section of chosen) for (const key of keysOfSection(section)) delete next[key];
   const ctx = await wizardContextFromCluster(kubectl, (c) => kubectl.withContext(c));
-  // The release's cluster is known: the wizard must not ask for a context again.
+  // The release's cluster is known: the wizard reads its facts there.
   next.context ??= facts.context ?? ctx.contexts.current;
-  if (volume && next.database === 'bundled' && next.dbPersistence) {
-    next.dbSize ??= volume.request;
-    next.dbStorageClass ??= volume.storageClass;
-  }
-  // Optional answers of sections not chosen (no IngressClass, no TLS, no job resources) would be
-  // asked as if new: hold their places while the wizard runs; they are restored below.
-  const unchosen = menu.filter((m) => !picked.includes(m.value));
-  const placeholder = '\u0000kept';
-  for (const item of unchosen)
-    for (const key of item.keys) {
-      if (next[key] !== undefined) continue;
-      if (key === 'agentLabels' || key === 'imagePullSecrets') next[key] = [];
-      else if (placeholderKeys.has(key)) Object.assign(next, { [key]: placeholder });
-    }
-  const asked = await askInstallAnswers(next, ctx);
-  for (const key of [
-    ...unchosen.flatMap((m) => m.keys),
-    'context',
-    'dbSize',
-    'dbStorageClass',
-  ] as (keyof InstallAnswers)[]) {
-    if (answers[key] === undefined) delete asked[key];
-    else Object.assign(asked, { [key]: answers[key] });
-  }
+  const asked = await askInstallAnswers(next, ctx, io, chosen);
+  if (answers.context === undefined) delete asked.context;
   const result: MenuChoice = {
     answers: asked,
-    sections: new Set(chosen.flatMap((m) => m.sections)),
+    sections: sectionsRenderedBy([...chosen].flatMap((section) => keysOfSection(section))),
   };
   if (volume && picked.includes('dbsize')) {
-    result.dbSize = await input({
+    result.dbSize = await p.input({
       message: `Database volume size (now ${volume.request}; it can grow, not shrink)`,
       default: volume.request,
-      validate: (value) => planVolumeResize(volume, value.trim()).problem?.message ?? true,
-    }).then((v) => v.trim());
+      validate: (value) => facts.sizeProblem(value) ?? true,
+    });
   }
-  if (picked.includes('chart')) result.chart = await askChartVersion(ctx, facts);
+  if (picked.includes('chart')) result.chart = await askChartVersion(p, ctx, facts);
   return result;
 }
 
 /** The bundled chart, the repository's released versions when it answers, or a typed version. */
 async function askChartVersion(
+  p: Prompter,
   ctx: { listRepoVersions(repoUrl: string): Promise<string[]> },
   facts: MenuFacts,
 ): Promise<string> {
-  const [{ input, select }, rules] = await Promise.all([
-    import('@inquirer/prompts'),
-    import('../plan/rules.js'),
-  ]);
   let versions: string[] = [];
   try {
     versions = await ctx.listRepoVersions(facts.repoUrl);
@@ -207,7 +118,7 @@ async function askChartVersion(
   }
   const typed = '\u0000typed';
   const bundled = bundledChartDefaults().chartVersion;
-  const picked = await select({
+  const picked = await p.select({
     message: 'Chart version',
     choices: [
       { value: 'bundled', name: `bundled chart ${bundled} (shipped with this CLI)` },
@@ -220,10 +131,8 @@ async function askChartVersion(
     default: isReleasedChart(facts.currentVersion) ? (versions[0] ?? typed) : 'bundled',
   });
   if (picked !== typed) return picked;
-  return (
-    await input({
-      message: 'Chart version (e.g. 2022.09.23)',
-      validate: (value) => rules.chartVersion(value.trim()) ?? true,
-    })
-  ).trim();
+  return p.input({
+    message: 'Chart version (e.g. 2022.09.23)',
+    validate: refuse(rules.chartVersion),
+  });
 }
