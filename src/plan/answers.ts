@@ -465,6 +465,13 @@ export function specOf(key: AnswerKey): AnswerSpec {
   return answerSpecs[key];
 }
 
+/** The rule of an answer that has one, for a prompt to refuse with (refuse(ruleOf(key))). */
+export function ruleOf(key: AnswerKey): rules.Rule {
+  const rule = specOf(key).rule;
+  if (rule === undefined) throw new Error(`answer ${key} has no rule in the answers table`);
+  return rule;
+}
+
 /** `--db-host` of `--db-host <host>`, `--values` of `-f, --values <file>`. */
 function longFlag(spelling: string): string {
   const long = spelling.split(/[ ,]+/).find((part) => part.startsWith('--'));

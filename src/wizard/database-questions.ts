@@ -1,6 +1,7 @@
 // Where Prefect's PostgreSQL lives: in the release (with or without a volume) or outside the
 // cluster, where the user must prepare it and hand us its password without it ever showing.
 
+import { ruleOf } from '../plan/answers.js';
 import { defaults, type InstallAnswers } from '../plan/install-plan.js';
 import * as rules from '../plan/rules.js';
 import { SecretValue } from '../plan/secret-value.js';
@@ -75,7 +76,7 @@ async function askBundledDatabase(p: Prompter, a: InstallAnswers, facts: Cluster
   a.dbSize ??= await p.input({
     message: 'Database volume size',
     default: defaults.dbSize,
-    validate: refuse(rules.quantity('Database volume size')),
+    validate: refuse(ruleOf('dbSize')),
   });
   a.dbStorageClass ??= await askStorageClass(p, facts, defaultClass?.name);
 }
@@ -89,7 +90,7 @@ function askStorageClass(
     p.warn('The cluster has no StorageClass: name the one the volume will be provisioned with.');
     return p.input({
       message: 'StorageClass of the database volume',
-      validate: refuse(rules.dns1123Subdomain('StorageClass')),
+      validate: refuse(ruleOf('dbStorageClass')),
     });
   }
   return p.select({
@@ -112,7 +113,7 @@ async function askExternalDatabase(
   for (const line of externalDatabaseRequirements) p.say(line);
   a.dbHost ??= await p.input({
     message: 'Database host',
-    validate: refuse(rules.databaseHost),
+    validate: refuse(ruleOf('dbHost')),
   });
   a.dbPort ??= Number(
     await p.input({
@@ -124,12 +125,12 @@ async function askExternalDatabase(
   a.dbName ??= await p.input({
     message: 'Database name',
     default: defaults.dbName,
-    validate: refuse(rules.postgresIdentifier('Database name')),
+    validate: refuse(ruleOf('dbName')),
   });
   a.dbUser ??= await p.input({
     message: 'Database user',
     default: defaults.dbUser,
-    validate: refuse(rules.postgresIdentifier('Database user')),
+    validate: refuse(ruleOf('dbUser')),
   });
   if (a.dbExistingSecret !== undefined || a.dbPassword !== undefined) return;
   const namespace = a.namespace ?? defaults.namespace;
@@ -153,7 +154,7 @@ async function askExternalDatabase(
 
 function askExistingSecret(p: Prompter, a: InstallAnswers, ctx: WizardContext): Promise<string> {
   const namespace = a.namespace ?? defaults.namespace;
-  const nameRule = rules.dns1123Subdomain('Secret name');
+  const nameRule = ruleOf('dbExistingSecret');
   return p.input({
     message: `Secret in namespace ${namespace} holding the password`,
     validate: async (name) => {

@@ -1,8 +1,8 @@
 // How browsers reach the UI and the API. The UI is a single-page app: the browser itself calls the
 // API, so whatever the mode, the API needs an address the browser can open.
 
+import { ruleOf } from '../plan/answers.js';
 import { deriveApiUrl, type InstallAnswers } from '../plan/install-plan.js';
-import * as rules from '../plan/rules.js';
 import { optional, type Prompter, refuse } from './prompter.js';
 import type { ClusterFacts } from './wizard-context.js';
 
@@ -47,13 +47,13 @@ async function askIngress(p: Prompter, a: InstallAnswers, facts: ClusterFacts): 
   }
   a.apiHost ??= await p.input({
     message: 'Host name of the API (e.g. prefect-api.example.com)',
-    validate: refuse(rules.hostName),
+    validate: refuse(ruleOf('apiHost')),
   });
   const apiHost = a.apiHost;
   a.uiHost ??= await p.input({
     message: 'Host name of the UI (e.g. prefect.example.com)',
     validate: (host) =>
-      rules.hostName(host) ??
+      ruleOf('uiHost')(host) ??
       // Both Ingresses route the path "/", so one host cannot serve both.
       (host === apiHost
         ? `The UI needs a host of its own: ${apiHost} already serves the API.`
@@ -62,7 +62,7 @@ async function askIngress(p: Prompter, a: InstallAnswers, facts: ClusterFacts): 
   if (a.tlsSecret === undefined) {
     const tlsSecret = await p.input({
       message: 'TLS Secret for both hosts (blank: plain HTTP)',
-      validate: refuse(optional(rules.dns1123Subdomain('TLS Secret name'))),
+      validate: refuse(optional(ruleOf('tlsSecret'))),
     });
     if (tlsSecret !== '') a.tlsSecret = tlsSecret;
   }
@@ -86,7 +86,7 @@ function askIngressClass(p: Prompter, facts: ClusterFacts): Promise<string> {
     );
     return p.input({
       message: 'IngressClass (blank: none)',
-      validate: refuse(optional(rules.dns1123Subdomain('IngressClass'))),
+      validate: refuse(optional(ruleOf('ingressClass'))),
     });
   }
   const defaultClass = facts.ingressClasses.find((ingressClass) => ingressClass.isDefault);
@@ -107,6 +107,6 @@ async function askLoadBalancerUrl(p: Prompter, a: InstallAnswers): Promise<void>
   );
   a.apiUrl = await p.input({
     message: 'API URL for browsers (e.g. http://prefect-api.example.com:4200/graphql)',
-    validate: refuse(rules.httpUrl),
+    validate: refuse(ruleOf('apiUrl')),
   });
 }

@@ -3,7 +3,7 @@
 // learns about the cluster only through WizardContext, so it never runs helm or kubectl itself.
 
 import { InputError } from '../errors.js';
-import type { SectionId } from '../plan/answers.js';
+import { ruleOf, type SectionId } from '../plan/answers.js';
 import { defaults, type InstallAnswers } from '../plan/install-plan.js';
 import * as rules from '../plan/rules.js';
 import { askDatabase } from './database-questions.js';
@@ -102,7 +102,7 @@ async function askNamespace(
     a.namespace ??= await p.input({
       message: 'Namespace to install into',
       default: defaults.namespace,
-      validate: refuse(rules.namespaceName),
+      validate: refuse(ruleOf('namespace')),
     });
     const { namespaces } = await loading;
     if (namespaces.includes(a.namespace) || a.createNamespace === true) return;
@@ -131,7 +131,7 @@ async function askRelease(p: Prompter, a: InstallAnswers): Promise<void> {
   a.release ??= await p.input({
     message: 'Release name',
     default: defaults.release,
-    validate: refuse(rules.releaseName),
+    validate: refuse(ruleOf('release')),
   });
 }
 
@@ -155,7 +155,7 @@ async function askChart(p: Prompter, a: InstallAnswers, ctx: WizardContext): Pro
   a.repoUrl ??= await p.input({
     message: 'Chart repository URL',
     default: defaults.repoUrl,
-    validate: refuse(rules.httpUrl),
+    validate: refuse(ruleOf('repoUrl')),
   });
   a.chartVersion ??= await askChartVersion(p, ctx, a.repoUrl);
   // Prefect's own signing key expired in 2023, so verification only works for a re-signed mirror.
@@ -176,7 +176,7 @@ async function askChartVersion(p: Prompter, ctx: WizardContext, repoUrl: string)
   if (versions.length === 0) {
     return p.input({
       message: 'Chart version (e.g. 2022.09.23)',
-      validate: refuse(rules.chartVersion),
+      validate: refuse(ruleOf('chartVersion')),
     });
   }
   return p.select({
@@ -201,7 +201,7 @@ async function askAgent(p: Prompter, a: InstallAnswers): Promise<void> {
     a.agentLabels = splitList(
       await p.input({
         message: 'Prefect labels of the agent (comma-separated, blank: none)',
-        validate: refuse(eachOf(rules.prefectLabel)),
+        validate: refuse(eachOf(ruleOf('agentLabels'))),
       }),
     );
   }
@@ -217,7 +217,7 @@ async function askAgent(p: Prompter, a: InstallAnswers): Promise<void> {
   for (const [key, message] of questions) {
     const value = await p.input({
       message,
-      validate: refuse(optional(rules.quantity('Job resource'))),
+      validate: refuse(optional(ruleOf(key))),
     });
     if (value !== '') a[key] = value;
   }
@@ -233,9 +233,19 @@ async function askVersions(p: Prompter, a: InstallAnswers, ctx: WizardContext): 
   });
   if (useChart) return;
   const questions = [
-    ['serverTag', 'Server image tag (apollo, graphql, towel)', chart.serverTag, rules.imageTag],
-    ['prefectTag', 'Prefect Core image tag (agent, tenant job)', chart.prefectTag, rules.imageTag],
-    ['uiTag', 'UI image tag (a date with dashes)', chart.uiTag, rules.uiImageTag],
+    [
+      'serverTag',
+      'Server image tag (apollo, graphql, towel)',
+      chart.serverTag,
+      ruleOf('serverTag'),
+    ],
+    [
+      'prefectTag',
+      'Prefect Core image tag (agent, tenant job)',
+      chart.prefectTag,
+      ruleOf('prefectTag'),
+    ],
+    ['uiTag', 'UI image tag (a date with dashes)', chart.uiTag, ruleOf('uiTag')],
   ] as const;
   for (const [key, message, chartTag, rule] of questions) {
     const tag = await p.input({ message, default: chartTag, validate: refuse(rule) });
@@ -256,12 +266,12 @@ async function askTenant(p: Prompter, a: InstallAnswers): Promise<void> {
   a.tenantName ??= await p.input({
     message: 'Tenant name',
     default: defaults.tenantName,
-    validate: refuse(rules.tenantName),
+    validate: refuse(ruleOf('tenantName')),
   });
   a.tenantSlug ??= await p.input({
     message: 'Tenant slug',
     default: slugOf(a.tenantName),
-    validate: refuse(rules.tenantSlug),
+    validate: refuse(ruleOf('tenantSlug')),
   });
 }
 
@@ -279,7 +289,7 @@ async function askImagePullSecrets(p: Prompter, a: InstallAnswers): Promise<void
   a.imagePullSecrets = splitList(
     await p.input({
       message: 'Image pull Secrets (comma-separated, blank: none)',
-      validate: refuse(eachOf(rules.dns1123Subdomain('Image pull Secret'))),
+      validate: refuse(eachOf(ruleOf('imagePullSecrets'))),
     }),
   );
 }

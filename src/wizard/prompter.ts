@@ -1,8 +1,8 @@
-// The wizard's only way to talk to the user: inquirer prompts bound to one pair of streams, plus
-// plain lines of explanation between them. Tests hand in their own streams and type into them.
+// The only way any command talks to the user at a prompt: inquirer prompts bound to one pair of
+// streams, plus plain lines of explanation between them. Tests hand in their own streams and type
+// into them. inquirer is loaded at the first prompt, so a command run with --yes never loads it.
 
 import { Writable } from 'node:stream';
-import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import chalk from 'chalk';
 import type { Rule } from '../plan/rules.js';
 
@@ -78,6 +78,8 @@ function keepOpen(target: NodeJS.WritableStream): NodeJS.WritableStream {
   return front;
 }
 
+const prompts = () => import('@inquirer/prompts');
+
 export class Prompter {
   readonly #io: WizardIO;
 
@@ -104,6 +106,7 @@ export class Prompter {
   /** Free text, trimmed: surrounding spaces are never part of a name, host or quantity. */
   async input(config: { message: string; default?: string; validate?: Validate }): Promise<string> {
     const { validate } = config;
+    const { input } = await prompts();
     const answer = await input(
       {
         message: config.message,
@@ -115,7 +118,8 @@ export class Prompter {
     return answer.trim();
   }
 
-  select<T>(config: { message: string; choices: Choice<T>[]; default?: T }): Promise<T> {
+  async select<T>(config: { message: string; choices: Choice<T>[]; default?: T }): Promise<T> {
+    const { select } = await prompts();
     return select<T>(
       {
         message: config.message,
@@ -127,19 +131,22 @@ export class Prompter {
   }
 
   /** Several of the choices; a disabled one is shown with its reason and cannot be picked. */
-  checkbox<T>(config: {
+  async checkbox<T>(config: {
     message: string;
     choices: (Choice<T> & { disabled?: string })[];
   }): Promise<T[]> {
+    const { checkbox } = await prompts();
     return checkbox<T>(config, this.#context());
   }
 
-  confirm(config: { message: string; default: boolean }): Promise<boolean> {
+  async confirm(config: { message: string; default: boolean }): Promise<boolean> {
+    const { confirm } = await prompts();
     return confirm(config, this.#context());
   }
 
   /** Masked: the typed text is never echoed, only one '*' per character. */
-  password(config: { message: string; validate: Validate }): Promise<string> {
+  async password(config: { message: string; validate: Validate }): Promise<string> {
+    const { password } = await prompts();
     return password({ ...config, mask: true }, this.#context());
   }
 }

@@ -2,9 +2,14 @@
 // what to change (the wizard's changeable sections, volume size, chart version) and only those
 // sections of the wizard run; every other answer stays as the release has it.
 
-import { answerSpecs, keysOfSection, type SectionId, sectionsRenderedBy } from '../plan/answers.js';
+import {
+  answerSpecs,
+  keysOfSection,
+  ruleOf,
+  type SectionId,
+  sectionsRenderedBy,
+} from '../plan/answers.js';
 import type { InstallAnswers } from '../plan/install-plan.js';
-import * as rules from '../plan/rules.js';
 import { bundledChartDefaults } from '../release/chart-source.js';
 import { isReleasedChart } from '../release/released-chart.js';
 import type { HelmRelease } from '../tools/helm.js';
@@ -133,6 +138,6 @@ async function askChartVersion(
   if (picked !== typed) return picked;
   return p.input({
     message: 'Chart version (e.g. 2022.09.23)',
-    validate: refuse(rules.chartVersion),
+    validate: refuse(ruleOf('chartVersion')),
   });
 }
