@@ -1,14 +1,18 @@
-// doctor: the kube context, the API server (reachable, a version the chart supports), the
-// namespace, and (with --pre) the classes an install may need.
+// The cluster: the kube context, the API server (reachable, a version the chart supports), the
+// namespace, and the classes an install needs. reachable, namespace and the two class checks are
+// shared: install's preflight runs them over its plan, doctor over what it finds.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { bundledChartPath } from '../release/chart-source.js';
+import type { ClassObject } from '../tools/kube-objects.js';
 import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { compareVersions } from '../values/values-era.js';
+import type { FactCheck } from './check-facts.js';
 import { defaultClass } from './cluster-state.js';
 import { CannotRun } from './context.js';
 import type { DoctorCheck } from './doctor-check.js';
+import { forDoctor } from './doctor-facts.js';
 
 /** The chart shipped with this package (beside dist/ when installed, beside src/ in the repo). */
 export const bundledChartDir = bundledChartPath;
@@ -84,18 +88,27 @@ const contextCheck: DoctorCheck = {
   },
 };
 
-const reachableCheck: DoctorCheck = {
+/**
+ * Whether the API server answers, asked first by install's preflight and by doctor. Where it was
+ * looked for is the facts' own words: install names the context and its server (from the
+ * kubeconfig), doctor "the API server".
+ */
+export const reachableCheck: FactCheck = {
   id: 'cluster-reachable',
   category: 'cluster',
-  title: 'the API server answers',
+  title: 'the cluster answers',
   async run(ctx) {
-    const versions = await ctx.versions().catch((error: unknown) => {
-      throw new CannotRun(`skipped: ${error instanceof Error ? error.message : String(error)}`);
-    });
-    if (versions.server) return pass(`Kubernetes ${versions.server}`);
-    const context = ctx.options.context ? ` --context ${ctx.options.context}` : '';
+    const answer = await ctx.server();
+    if (!('reason' in answer)) return pass(`Kubernetes ${answer.version}`);
+    if (answer.kubeconfigMissing) {
+      return fail(
+        answer.where,
+        'Point KUBECONFIG (or --kubeconfig) at your cluster’s kubeconfig file.',
+      );
+    }
+    const context = ctx.contextFlag ? ` --context ${ctx.contextFlag}` : '';
     return fail(
-      `cannot reach the API server: ${versions.error ?? 'no answer within 5 s'}`,
+      `cannot reach ${answer.where}: ${answer.reason}`,
       `Check the cluster and your credentials: kubectl cluster-info${context}`,
     );
   },
@@ -120,13 +133,34 @@ const serverVersionCheck: DoctorCheck = {
   },
 };
 
-const namespaceCheck: DoctorCheck = {
+/**
+ * The namespace: it exists; or, for install, it is to be created (--create-namespace) and the user
+ * may; before an install without a plan (doctor --pre) its absence only warns; for an installed
+ * release it is bad input (the wrong -n).
+ */
+export const namespaceCheck: FactCheck = {
   id: 'cluster-namespace',
   category: 'cluster',
   title: 'the namespace exists',
   async run(ctx) {
     if (await ctx.namespaceExists()) return pass(`namespace ${ctx.namespace} exists`);
-    if (ctx.options.pre) {
+    if (ctx.plan) {
+      if (!ctx.plan.createNamespace) {
+        return fail(
+          `namespace ${ctx.namespace} does not exist`,
+          'Add --create-namespace to create it, or choose another with --namespace.',
+          true,
+        );
+      }
+      const allowed = await ctx.access([{ verb: 'create', resource: 'namespaces' }]);
+      if (allowed.get('create namespaces') === true)
+        return pass(`namespace ${ctx.namespace} will be created`);
+      return fail(
+        `you may not create namespace ${ctx.namespace}`,
+        'Ask a cluster admin to create it, or choose an existing one with --namespace.',
+      );
+    }
+    if (ctx.beforeInstall) {
       return warn(
         `namespace ${ctx.namespace} does not exist yet`,
         `install creates it with --create-namespace: prefect-server install -n ${ctx.namespace} --create-namespace`,
@@ -140,55 +174,116 @@ const namespaceCheck: DoctorCheck = {
   },
 };
 
-const storageClassCheck: DoctorCheck = {
+const names = (classes: readonly ClassObject[]) => classes.map((c) => c.metadata.name);
+
+/**
+ * The StorageClass a database volume gets, judged once: one the plan names must exist (bad input
+ * when not); otherwise the cluster's default is used, and without one the claim may stay Pending.
+ */
+export function judgeStorageClass(
+  classes: readonly ClassObject[],
+  wanted: string | undefined,
+): CheckResult {
+  const all = names(classes);
+  if (wanted) {
+    return all.includes(wanted)
+      ? pass(`StorageClass ${wanted} exists`)
+      : fail(
+          `StorageClass ${wanted} does not exist (the cluster has: ${all.join(', ') || 'none'})`,
+          'Choose one with --db-storage-class.',
+          true,
+        );
+  }
+  const fallback = defaultClass(classes);
+  if (fallback) return pass(`the default StorageClass is ${fallback.metadata.name}`);
+  return warn(
+    all.length === 0
+      ? 'the cluster has no StorageClass: a persisted database volume would stay Pending'
+      : `no default StorageClass (the cluster has: ${all.join(', ')})`,
+    all.length === 0
+      ? 'Install without --db-persistence, or use an external database (--database external).'
+      : `Name one at install: --db-storage-class ${all[0]}`,
+  );
+}
+
+/**
+ * The IngressClass the Ingresses get. For an install with Ingresses: one it names must exist (bad
+ * input when not), otherwise only a default class serves them. Without a plan (doctor --pre): any
+ * class will do, as install can name one.
+ */
+export function judgeIngressClass(
+  classes: readonly ClassObject[],
+  plan: { wanted: string | undefined } | undefined,
+): CheckResult {
+  const all = names(classes);
+  if (plan?.wanted) {
+    return all.includes(plan.wanted)
+      ? pass(`IngressClass ${plan.wanted} exists`)
+      : fail(
+          `IngressClass ${plan.wanted} does not exist (the cluster has: ${all.join(', ') || 'none'})`,
+          'Choose one with --ingress-class, or install an ingress controller first.',
+          true,
+        );
+  }
+  if (all.length === 0) {
+    return warn(
+      'the cluster has no IngressClass: --expose ingress would publish nothing',
+      'Install an ingress controller first, or reach the server with prefect-server connect (--expose port-forward).',
+    );
+  }
+  const fallback = defaultClass(classes);
+  if (plan) {
+    return fallback
+      ? pass(`the default IngressClass is ${fallback.metadata.name}`)
+      : warn(
+          `no default IngressClass (the cluster has: ${all.join(', ')}): nothing may serve the Ingresses`,
+          `Name one with --ingress-class ${all[0]}`,
+        );
+  }
+  return pass(
+    `IngressClasses: ${all.join(', ')}${fallback ? ` (default ${fallback.metadata.name})` : ''}`,
+  );
+}
+
+export const storageClassCheck: FactCheck = {
   id: 'cluster-storage-class',
-  when: 'pre',
   category: 'cluster',
   title: 'a StorageClass can hold the database volume',
   async run(ctx) {
+    const database = ctx.plan?.database;
+    if (database && (database.mode !== 'bundled' || !database.persistence.enabled))
+      return pass('no volume needed');
     const { storageClasses } = await ctx.classes();
     if (!storageClasses) throw new CannotRun('cannot run: you may not list StorageClasses');
-    const fallback = defaultClass(storageClasses);
-    if (fallback) return pass(`the default StorageClass is ${fallback.metadata.name}`);
-    const names = storageClasses.map((c) => c.metadata.name);
-    return warn(
-      names.length === 0
-        ? 'the cluster has no StorageClass: a persisted database volume would stay Pending'
-        : `no default StorageClass (the cluster has: ${names.join(', ')})`,
-      names.length === 0
-        ? 'Install without --db-persistence, or use an external database (--database external).'
-        : `Name one at install: --db-storage-class ${names[0]}`,
-    );
+    const wanted =
+      database?.mode === 'bundled' && database.persistence.enabled
+        ? database.persistence.storageClass
+        : undefined;
+    return judgeStorageClass(storageClasses, wanted);
   },
 };
 
-const ingressClassCheck: DoctorCheck = {
+export const ingressClassCheck: FactCheck = {
   id: 'cluster-ingress-class',
-  when: 'pre',
   category: 'cluster',
   title: 'an IngressClass can publish the API and UI',
   async run(ctx) {
+    const exposure = ctx.plan?.exposure;
+    if (exposure && exposure.mode !== 'ingress') return pass('no Ingress');
     const { ingressClasses } = await ctx.classes();
     if (!ingressClasses) throw new CannotRun('cannot run: you may not list IngressClasses');
-    const names = ingressClasses.map((c) => c.metadata.name);
-    if (names.length === 0) {
-      return warn(
-        'the cluster has no IngressClass: --expose ingress would publish nothing',
-        'Install an ingress controller first, or reach the server with prefect-server connect (--expose port-forward).',
-      );
-    }
-    const fallback = defaultClass(ingressClasses);
-    return pass(
-      `IngressClasses: ${names.join(', ')}${fallback ? ` (default ${fallback.metadata.name})` : ''}`,
+    return judgeIngressClass(
+      ingressClasses,
+      exposure?.mode === 'ingress' ? { wanted: exposure.ingressClass } : undefined,
     );
   },
 };
 
 export const clusterChecks: DoctorCheck[] = [
   contextCheck,
-  reachableCheck,
+  forDoctor(reachableCheck),
   serverVersionCheck,
-  namespaceCheck,
-  storageClassCheck,
-  ingressClassCheck,
+  forDoctor(namespaceCheck),
+  forDoctor(storageClassCheck, 'pre'),
+  forDoctor(ingressClassCheck, 'pre'),
 ];

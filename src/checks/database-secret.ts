@@ -5,6 +5,7 @@ import { type CheckResult, fail, pass } from '../ui/check.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import { databaseTarget } from './database-target.js';
 import type { DoctorCheck } from './doctor-check.js';
+import { heldKey, secretKeysLine } from './secret-key.js';
 
 export interface SecretFact {
   name: string;
@@ -39,9 +40,9 @@ export function judgeSecret(fact: SecretFact, namespace: string): CheckResult {
       true,
     );
   }
-  if (!fact.keys.includes(fact.key)) {
+  if (heldKey(fact.keys, [fact.key]) === undefined) {
     return fail(
-      `Secret ${fact.name} has no key ${fact.key} (it has: ${fact.keys.join(', ') || 'no keys'}); the pods read the password from ${fact.key}`,
+      `Secret ${fact.name} has no key ${fact.key} (it has: ${secretKeysLine(fact.keys)}); the pods read the password from ${fact.key}`,
       `Put the password under ${fact.key}: ${recreate}`,
       true,
     );

@@ -1,50 +1,32 @@
-// doctor: what the user may do in the namespace, asked of the API server (`auth can-i`) for every
-// kind the chart creates, and for what doctor itself reads (Secrets, logs, port-forwards).
+// What the user may do in the namespace, asked of the API server (`auth can-i`) for every kind the
+// chart creates (chart-kinds.ts), and for what doctor itself reads (Secrets, logs, port-forwards).
+// permissions-create is shared: install's preflight runs it over its plan, doctor over a release
+// (or, with --pre, over every feature).
 
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
-import { byComponent } from './cluster-state.js';
-import type { DoctorContext } from './context.js';
+import {
+  allFeatures,
+  chartKinds,
+  featuresOfPlan,
+  kindsForFeatures,
+  noFeatures,
+} from './chart-kinds.js';
+import type { FactCheck } from './check-facts.js';
 import type { DoctorCheck } from './doctor-check.js';
-import { releaseValues } from './release.js';
+import { forDoctor } from './doctor-facts.js';
 
-export interface ChartFeatures {
-  bundledDatabase: boolean;
-  agent: boolean;
-  tenantJob: boolean;
-  ingress: boolean;
-}
-
-/** Every kind the chart creates with these features, as `kubectl auth can-i` resources. */
-export function kindsForFeatures(features: ChartFeatures): string[] {
-  const kinds = ['deployments.apps', 'services', 'secrets', 'configmaps', 'serviceaccounts'];
-  if (features.bundledDatabase) kinds.push('statefulsets.apps');
-  if (features.agent)
-    kinds.push('roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io');
-  if (features.tenantJob) kinds.push('jobs.batch');
-  if (features.ingress) kinds.push('ingresses.networking.k8s.io');
-  return kinds;
-}
-
-const allFeatures: ChartFeatures = {
-  bundledDatabase: true,
-  agent: true,
-  tenantJob: true,
-  ingress: true,
-};
-const noFeatures: ChartFeatures = {
-  bundledDatabase: false,
-  agent: false,
-  tenantJob: false,
-  ingress: false,
-};
+export { type ChartFeatures, kindsForFeatures } from './chart-kinds.js';
 
 /** What an optional kind is for, to say what a denial would cost. */
-const featureOf: Record<string, string> = {
-  'statefulsets.apps': 'the bundled database',
-  'roles.rbac.authorization.k8s.io': 'the agent (--agent)',
-  'rolebindings.rbac.authorization.k8s.io': 'the agent (--agent)',
-  'jobs.batch': 'the tenant Job (--tenant)',
-  'ingresses.networking.k8s.io': 'Ingresses (--expose ingress)',
+const featureNames: Record<string, string> = {
+  bundledDatabase: 'the bundled database',
+  agent: 'the agent (--agent)',
+  tenantJob: 'the tenant Job (--tenant)',
+  ingress: 'Ingresses (--expose ingress)',
+};
+const featureOf = (resource: string) => {
+  const feature = chartKinds.find((k) => k.resource === resource)?.feature;
+  return feature ? featureNames[feature] : undefined;
 };
 
 /**
@@ -65,7 +47,7 @@ export function judgeCreate(
     return fail(`you may not create ${missing.join(', ')} in namespace ${namespace}`, hint);
   }
   if (missingOptional.length > 0) {
-    const blocked = [...new Set(missingOptional.map((k) => featureOf[k] ?? k))];
+    const blocked = [...new Set(missingOptional.map((k) => featureOf(k) ?? k))];
     return warn(
       `you may not create ${missingOptional.join(', ')} in namespace ${namespace}: no ${blocked.join(', ')}`,
       hint,
@@ -76,15 +58,19 @@ export function judgeCreate(
   );
 }
 
-async function featuresOfRelease(ctx: DoctorContext): Promise<ChartFeatures> {
-  const objects = await ctx.objects();
-  const values = await releaseValues(ctx).catch(() => undefined);
-  const jobs = values?.jobs as { createTenant?: { enabled?: unknown } } | undefined;
+/**
+ * The kinds to ask about: an install's plan needs exactly its own; an installed release its own;
+ * before an install without a plan (doctor --pre) what any install needs, and the rest optional.
+ */
+export function kindsToAsk(features: ReturnType<typeof featuresOfPlan> | undefined): {
+  required: string[];
+  optional: string[];
+} {
+  if (features) return { required: kindsForFeatures(features), optional: [] };
+  const required = kindsForFeatures({ ...noFeatures, bundledDatabase: true });
   return {
-    bundledDatabase: byComponent(objects.workloads, 'postgresql') !== undefined,
-    agent: byComponent(objects.workloads, 'agent') !== undefined,
-    tenantJob: jobs?.createTenant?.enabled === true,
-    ingress: objects.ingresses.length > 0,
+    required,
+    optional: kindsForFeatures(allFeatures).filter((k) => !required.includes(k)),
   };
 }
 
@@ -96,24 +82,17 @@ export const doctorNeeds = [
   { verb: 'get', resource: 'pods/log', for: 'crash logs and the agent log check' },
 ] as const;
 
-const canCreate: DoctorCheck = {
+export const canCreate: FactCheck = {
   id: 'permissions-create',
   category: 'permissions',
   title: 'you may create every kind of object the chart creates',
   async run(ctx) {
-    let required: string[];
-    let optional: string[];
-    // Without a release (yet), judge as before an install: what any install needs, and the rest.
-    const features = ctx.options.pre
-      ? undefined
-      : await featuresOfRelease(ctx).catch(() => undefined);
-    if (features) {
-      required = kindsForFeatures(features);
-      optional = [];
-    } else {
-      required = kindsForFeatures({ ...noFeatures, bundledDatabase: true });
-      optional = kindsForFeatures(allFeatures).filter((k) => !required.includes(k));
-    }
+    const features = ctx.plan
+      ? featuresOfPlan(ctx.plan)
+      : ctx.beforeInstall
+        ? undefined
+        : await ctx.releaseFeatures();
+    const { required, optional } = kindsToAsk(features);
     const allowed = await ctx.access(
       [...required, ...optional].map((resource) => ({ verb: 'create', resource })),
     );
@@ -137,4 +116,4 @@ const canInspect: DoctorCheck = {
   },
 };
 
-export const permissionChecks: DoctorCheck[] = [canCreate, canInspect];
+export const permissionChecks: DoctorCheck[] = [forDoctor(canCreate), canInspect];

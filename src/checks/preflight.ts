@@ -1,19 +1,28 @@
 // Install's preflight: everything that would make `helm install` fail half-way, checked before
-// anything is created. The reachability check runs first (nothing else can answer without it);
-// the rest run concurrently.
+// anything is created. It is a chosen subset of the checks doctor runs (by id, through the same
+// runner, ui/check.ts's runChecks), over install's facts (install-facts.ts, read over the API
+// client), plus the few questions only an install with a plan asks. The reachability check runs
+// first (nothing else can answer without it); the rest run concurrently.
 import type { InstallPlan } from '../plan/install-plan.js';
 import { targetLine } from '../release/release-flags.js';
-import {
-  type ReleaseRecord,
-  releaseRecords,
-  unfinishedInstall,
-} from '../release/release-records.js';
+import { type ReleaseRecord, unfinishedInstall } from '../release/release-records.js';
 import type { Helm } from '../tools/helm.js';
-import { canI, type KubeApi, kubeApiFor } from '../tools/kube-api.js';
-import type { KubeList, NamedObject } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
-import { type Check, type CheckOutcome, fail, pass, runChecks, warn } from '../ui/check.js';
+import {
+  type Check,
+  type CheckOutcome,
+  chooseChecks,
+  fail,
+  pass,
+  runChecks,
+  warn,
+} from '../ui/check.js';
 import { passwordSecretKeys, valuesEraFor } from '../values/values-era.js';
+import { ingressClassCheck, namespaceCheck, reachableCheck, storageClassCheck } from './cluster.js';
+import { type InstallFacts, installFacts } from './install-facts.js';
+import { canCreate } from './permissions.js';
+import { heldKey, secretKeysLine } from './secret-key.js';
+import { helmCheck } from './tools.js';
 
 export interface PreflightContext {
   plan: InstallPlan;
@@ -25,115 +34,12 @@ export interface PreflightContext {
   release?: Promise<ReleaseRecord[]>;
 }
 
-/** What several checks ask for is fetched once and shared (see runPreflight). */
-interface Lookups {
-  api: KubeApi;
-  namespaceExists: Promise<boolean>;
-  release: Promise<ReleaseRecord[]>;
-}
-
-type PreflightRun = PreflightContext & Lookups;
-
-export const clusterReachable: Check<PreflightContext> = {
-  id: 'cluster-reachable',
-  category: 'cluster',
-  title: 'the cluster answers',
-  async run({ kubectl, plan }) {
-    let reason = 'no answer';
-    try {
-      const version = await kubeApiFor(kubectl).get<{ gitVersion?: string }>('/version');
-      if (version?.gitVersion) return pass(`Kubernetes ${version.gitVersion}`);
-    } catch (error) {
-      reason = (error as Error).message;
-    }
-    const where = await kubectl.describeTarget();
-    if (where.kubeconfigMissing) {
-      return fail(
-        `${where.description}`,
-        'Point KUBECONFIG (or --kubeconfig) at your cluster’s kubeconfig file.',
-      );
-    }
-    return fail(
-      `cannot reach ${where.description}: ${reason}`,
-      `Check the cluster and your kubeconfig: kubectl cluster-info${plan.cluster.context ? ` --context ${plan.cluster.context}` : ''}   (another context: --context NAME)`,
-    );
-  },
-};
-
-const helmVersion: Check<PreflightContext> = {
-  id: 'helm-version',
-  category: 'tools',
-  title: 'helm is recent enough',
-  async run({ helm }) {
-    const [major, minor] = helm.version.replace(/^v/, '').split('.').map(Number);
-    if (major === 4 || (major === 3 && (minor ?? 0) >= 8)) return pass(`helm ${helm.version}`);
-    return fail(
-      `helm ${helm.version} is too old`,
-      'Install helm 3.8 or newer, or helm 4: https://helm.sh/docs/intro/install/',
-    );
-  },
-};
-
-const namespaceReady: Check<PreflightRun> = {
-  id: 'namespace',
-  category: 'cluster',
-  title: 'the namespace exists or may be created',
-  async run({ api, plan, namespaceExists }) {
-    if (await namespaceExists) return pass(`namespace ${plan.namespace} exists`);
-    if (!plan.createNamespace) {
-      return fail(
-        `namespace ${plan.namespace} does not exist`,
-        'Add --create-namespace to create it, or choose another with --namespace.',
-        true,
-      );
-    }
-    if (await canI(api, 'create', 'namespaces', undefined))
-      return pass(`namespace ${plan.namespace} will be created`);
-    return fail(
-      `you may not create namespace ${plan.namespace}`,
-      'Ask a cluster admin to create it, or choose an existing one with --namespace.',
-    );
-  },
-};
-
-/** Every kind the chart creates for this plan, as `kubectl auth can-i` resources. */
-export function resourcesTheChartCreates(plan: InstallPlan): string[] {
-  const kinds = ['deployments.apps', 'services', 'secrets', 'configmaps', 'serviceaccounts'];
-  if (plan.database.mode === 'bundled') kinds.push('statefulsets.apps');
-  if (plan.agent.enabled)
-    kinds.push('roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io');
-  if (plan.tenant.create) kinds.push('jobs.batch');
-  if (plan.exposure.mode === 'ingress') kinds.push('ingresses.networking.k8s.io');
-  return kinds;
-}
-
-const permissions: Check<PreflightRun> = {
-  id: 'permissions',
-  category: 'permissions',
-  title: 'you may create everything the chart creates',
-  async run({ api, plan, namespaceExists }) {
-    // In a namespace that does not exist yet, RBAC can only be judged cluster-wide.
-    const scope = (await namespaceExists) ? plan.namespace : undefined;
-    const resources = resourcesTheChartCreates(plan);
-    const answers = await Promise.all(
-      resources.map(async (r) => [r, await canI(api, 'create', r, scope)] as const),
-    );
-    const denied = answers.filter(([, allowed]) => !allowed).map(([r]) => r);
-    if (denied.length === 0)
-      return pass(`may create ${resources.length} kinds of object in ${plan.namespace}`);
-    return fail(
-      `you may not create ${denied.join(', ')} in namespace ${plan.namespace}`,
-      `Ask a cluster admin for the "admin" role there: kubectl create rolebinding prefect-admin --clusterrole=admin --user=YOU -n ${plan.namespace}`,
-    );
-  },
-};
-
-const releaseNameFree: Check<PreflightRun> = {
+const releaseNameFree: Check<InstallFacts> = {
   id: 'release-name',
   category: 'release',
   title: 'the release name is free',
   async run({ plan, adopt, release }) {
-    const records = await release.catch(() => []);
+    const records = await release().catch(() => []);
     const existing = records.at(-1);
     if (!existing) return pass(`no release named ${plan.release} in ${plan.namespace}`);
     const unfinished = unfinishedInstall(records);
@@ -148,76 +54,12 @@ const releaseNameFree: Check<PreflightRun> = {
   },
 };
 
-function defaultOf(items: NamedObject[]): string | undefined {
-  return items.find(
-    (i) =>
-      i.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ||
-      i.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true',
-  )?.metadata.name;
-}
-
-/** A StorageClass or IngressClass the plan names must exist; without a name, a default should. */
-async function classExists(
-  api: KubeApi,
-  kind: 'StorageClass' | 'IngressClass',
-  wanted: string | undefined,
-  hints: { flag: string; missing: string; noDefault: string },
-) {
-  const path =
-    kind === 'StorageClass'
-      ? '/apis/storage.k8s.io/v1/storageclasses'
-      : '/apis/networking.k8s.io/v1/ingressclasses';
-  const classes = (await api.get<KubeList<NamedObject>>(path))?.items ?? [];
-  const names = classes.map((c) => c.metadata.name);
-  if (wanted) {
-    return names.includes(wanted)
-      ? pass(`${kind} ${wanted} exists`)
-      : fail(
-          `${kind} ${wanted} does not exist (the cluster has: ${names.join(', ') || 'none'})`,
-          hints.missing,
-          true,
-        );
-  }
-  const fallback = defaultOf(classes);
-  return fallback
-    ? pass(`the default ${kind} ${fallback} will be used`)
-    : warn(hints.noDefault, `Name one with ${hints.flag}.`);
-}
-
-const storageClass: Check<PreflightRun> = {
-  id: 'storage-class',
-  category: 'cluster',
-  title: 'the database volume can be provisioned',
-  async run({ api, plan }) {
-    if (plan.database.mode !== 'bundled' || !plan.database.persistence.enabled)
-      return pass('no volume needed');
-    return classExists(api, 'StorageClass', plan.database.persistence.storageClass, {
-      flag: '--db-storage-class',
-      missing: 'Choose one with --db-storage-class.',
-      noDefault: 'the cluster has no default StorageClass: the volume claim may stay Pending',
-    });
-  },
-};
-
-const ingressClass: Check<PreflightRun> = {
-  id: 'ingress-class',
-  category: 'cluster',
-  title: 'the IngressClass exists',
-  async run({ api, plan }) {
-    if (plan.exposure.mode !== 'ingress') return pass('no Ingress');
-    return classExists(api, 'IngressClass', plan.exposure.ingressClass, {
-      flag: '--ingress-class',
-      missing: 'Choose one with --ingress-class, or install an ingress controller first.',
-      noDefault: 'the cluster has no default IngressClass: nothing may serve the Ingresses',
-    });
-  },
-};
-
-const databaseSecret: Check<PreflightRun> = {
-  id: 'database-secret',
+/** The Secret named for an external database's password holds a key the target chart reads. */
+const databasePasswordSecret: Check<InstallFacts> = {
+  id: 'database-existing-secret',
   category: 'database',
   title: 'the database password Secret holds the password',
-  async run({ api, plan }) {
+  async run({ plan, secret }) {
     if (plan.database.mode !== 'external' || plan.database.password.source !== 'existing-secret') {
       return pass('no existing Secret to check');
     }
@@ -226,9 +68,7 @@ const databaseSecret: Check<PreflightRun> = {
     // from 2022.09.07; either for our chart).
     const keys = passwordSecretKeys(valuesEraFor(plan.chart));
     const key = keys[0] as string;
-    const found = await api.get<{ data?: Record<string, string> }>(
-      `/api/v1/namespaces/${plan.namespace}/secrets/${name}`,
-    );
+    const found = await secret(name);
     if (!found) {
       return fail(
         `Secret ${name} does not exist in ${plan.namespace}`,
@@ -237,12 +77,12 @@ const databaseSecret: Check<PreflightRun> = {
       );
     }
     const data = found.data ?? {};
-    const held = keys.find((k) => k in data);
+    const held = heldKey(data, keys);
     if (held === undefined) {
       const chart =
         plan.chart.source === 'repo' ? `chart ${plan.chart.version ?? '(latest)'}` : 'the chart';
       return fail(
-        `Secret ${name} has no key ${keys.join(' or ')} (it has: ${Object.keys(data).join(', ') || 'no keys'})`,
+        `Secret ${name} has no key ${keys.join(' or ')} (it has: ${secretKeysLine(Object.keys(data))})`,
         `${chart} reads the password from the key ${key}; add it to the Secret.`,
         true,
       );
@@ -251,17 +91,13 @@ const databaseSecret: Check<PreflightRun> = {
   },
 };
 
-const pullSecrets: Check<PreflightRun> = {
-  id: 'image-pull-secrets',
+const pullSecrets: Check<InstallFacts> = {
+  id: 'cluster-image-pull-secrets',
   category: 'cluster',
   title: 'image pull Secrets exist',
-  async run({ api, plan }) {
+  async run({ plan, secret }) {
     if (plan.imagePullSecrets.length === 0) return pass('none used');
-    const found = await Promise.all(
-      plan.imagePullSecrets.map((name) =>
-        api.get(`/api/v1/namespaces/${plan.namespace}/secrets/${name}`),
-      ),
-    );
+    const found = await Promise.all(plan.imagePullSecrets.map((name) => secret(name)));
     const missing = plan.imagePullSecrets.filter((_, i) => found[i] === undefined);
     return missing.length === 0
       ? pass(`${plan.imagePullSecrets.length} found`)
@@ -272,34 +108,37 @@ const pullSecrets: Check<PreflightRun> = {
   },
 };
 
-export const preflightChecks: Check<PreflightRun>[] = [
-  helmVersion,
-  namespaceReady,
-  permissions,
+/** Every check an install can run: doctor's shared ones first, then install's own. */
+const installChecks: Check<InstallFacts>[] = [
+  reachableCheck,
+  helmCheck,
+  namespaceCheck,
+  canCreate,
+  storageClassCheck,
+  ingressClassCheck,
   releaseNameFree,
-  storageClass,
-  ingressClass,
-  databaseSecret,
+  databasePasswordSecret,
   pullSecrets,
 ];
 
+/** What preflight runs after the cluster answered, by id. */
+export const preflightIds = [
+  'tools-helm',
+  'cluster-namespace',
+  'permissions-create',
+  'release-name',
+  'cluster-storage-class',
+  'cluster-ingress-class',
+  'database-existing-secret',
+  'cluster-image-pull-secrets',
+] as const;
+
+export const preflightChecks = chooseChecks(installChecks, preflightIds);
+
 /** Reachability first, then everything else at once. */
 export async function runPreflight(context: PreflightContext): Promise<CheckOutcome[]> {
-  const [reachable] = await runChecks([clusterReachable], context);
+  const facts = installFacts(context);
+  const [reachable] = await runChecks(chooseChecks(installChecks, ['cluster-reachable']), facts);
   if (!reachable || reachable.status === 'fail') return reachable ? [reachable] : [];
-  return [reachable, ...(await runChecks(preflightChecks, withLookups(context)))];
-}
-
-/** The namespace and the release's records, fetched once however many checks ask. */
-export function withLookups(context: PreflightContext): PreflightRun {
-  const { plan, kubectl, helm } = context;
-  const api = kubeApiFor(kubectl);
-  const namespaceExists = api
-    .get(`/api/v1/namespaces/${plan.namespace}`)
-    .then((found) => found !== undefined);
-  const release = context.release ?? releaseRecords(api, helm, plan.namespace, plan.release);
-  // A check that does not ask must not leave an unhandled rejection behind.
-  namespaceExists.catch(() => undefined);
-  release.catch(() => undefined);
-  return { ...context, api, namespaceExists, release };
+  return [reachable, ...(await runChecks(preflightChecks, facts))];
 }

@@ -3,9 +3,11 @@
 import { UserError } from '../errors.js';
 import { locateTool } from '../tools/locate.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
+import type { FactCheck } from './check-facts.js';
 import type { DoctorCheck } from './doctor-check.js';
+import { forDoctor } from './doctor-facts.js';
 
-/** helm 3.8+ (OCI and the flags we pass) or helm 4; undefined when fine, else why not. */
+/** The helm version rule, written once: 3.8+ (OCI and the flags we pass) or 4; undefined when fine. */
 export function helmVersionProblem(version: string): string | undefined {
   const match = version.match(/^v?(\d+)\.(\d+)/);
   if (!match) return `helm reported the version "${version}", which is not vMAJOR.MINOR`;
@@ -36,7 +38,8 @@ export function versionSkew(client: string, server: string): CheckResult {
 const hintOf = (error: unknown) => (error instanceof UserError ? error.hint : undefined);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-const helmCheck: DoctorCheck = {
+/** helm 3.8+ or 4: doctor's tools-helm, and install's preflight (which has helm already). */
+export const helmCheck: FactCheck = {
   id: 'tools-helm',
   category: 'tools',
   title: 'helm 3.8+ or 4 is installed',
@@ -101,4 +104,4 @@ const skewCheck: DoctorCheck = {
   },
 };
 
-export const toolChecks: DoctorCheck[] = [helmCheck, kubectlCheck, gpgCheck, skewCheck];
+export const toolChecks: DoctorCheck[] = [forDoctor(helmCheck), kubectlCheck, gpgCheck, skewCheck];

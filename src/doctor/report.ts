@@ -1,8 +1,10 @@
 // How doctor's findings are shown: grouped by category with a mark per check, the hint and any
 // detail lines under each one that did not pass (text); or one JSON document whose shape is fixed
-// by doctor-output.schema.json (schemaVersion 1), for CI.
+// by doctor-output.schema.json (schemaVersion 1), for CI. Each check's lines are ui/check.ts's
+// outcomeLines, the same install prints its preflight with.
 
 import type { DoctorOutcome } from '../checks/doctor-check.js';
+import { outcomeLines } from '../ui/check.js';
 import { colors } from '../ui/output.js';
 
 export interface DoctorJson {
@@ -53,19 +55,7 @@ export function toText(
     const inCategory = outcomes.filter((o) => o.category === category);
     if (inCategory.length === 0) continue;
     lines.push('', colors.bold(category), colors.dim('-'.repeat(category.length)));
-    for (const outcome of inCategory) {
-      const mark =
-        outcome.status === 'pass'
-          ? colors.green('✓')
-          : outcome.status === 'warn'
-            ? colors.yellow('!')
-            : colors.red('✗');
-      lines.push(`${mark} ${outcome.title}: ${outcome.message}`);
-      if (outcome.hint && outcome.status !== 'pass') {
-        for (const hintLine of outcome.hint.split('\n')) lines.push(`    ${colors.cyan(hintLine)}`);
-      }
-      for (const detail of outcome.details ?? []) lines.push(`    ${detail}`);
-    }
+    for (const outcome of inCategory) lines.push(...outcomeLines(outcome));
   }
   const failed = outcomes.some((o) => o.status === 'fail');
   lines.push(

@@ -4,7 +4,7 @@
 import { agentChecks } from '../checks/agent.js';
 import { apiChecks } from '../checks/api.js';
 import { clusterChecks } from '../checks/cluster.js';
-import { CannotRun, DoctorContext, type DoctorOptions } from '../checks/context.js';
+import { DoctorContext, type DoctorOptions } from '../checks/context.js';
 import { databaseChecks } from '../checks/database.js';
 import type { DoctorCheck, DoctorOutcome } from '../checks/doctor-check.js';
 import { exposureChecks } from '../checks/exposure.js';
@@ -70,34 +70,14 @@ export function selectChecks(
   return chosen;
 }
 
-/** A check that throws says why it could not run, as a warning with a hint when it has one. */
-function guarded(check: DoctorCheck): DoctorCheck {
-  return {
-    ...check,
-    async run(ctx) {
-      try {
-        return await check.run(ctx);
-      } catch (error) {
-        if (error instanceof CannotRun)
-          return { status: 'warn', message: error.message, hint: error.hint };
-        const message = error instanceof Error ? error.message : String(error);
-        return {
-          status: 'warn',
-          message: `could not run: ${message}`,
-          hint: error instanceof UserError ? error.hint : undefined,
-        };
-      }
-    },
-  };
-}
-
 export async function inspect(
   options: DoctorOptions,
   checks: readonly DoctorCheck[],
 ): Promise<DoctorOutcome[]> {
   const ctx = new DoctorContext(options);
   try {
-    return (await runChecks(checks.map(guarded), ctx)) as DoctorOutcome[];
+    // The runner install's preflight uses too: a check that throws is a warning saying why.
+    return (await runChecks(checks, ctx)) as DoctorOutcome[];
   } finally {
     await ctx.close();
   }

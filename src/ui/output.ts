@@ -1,7 +1,6 @@
 // Output that follows the terminal: colours and a spinner only on a TTY, NO_COLOR honoured,
 // plain lines (one per change) when piped or in CI, nothing but errors with --quiet.
 import chalk from 'chalk';
-import type { CheckOutcome } from './check.js';
 
 export interface Spinner {
   update(text: string): void;
@@ -16,7 +15,6 @@ export interface Output {
   heading(text: string): void;
   warn(text: string): void;
   spinner(text: string): Promise<Spinner>;
-  checks(outcomes: readonly CheckOutcome[]): void;
 }
 
 export const colors = chalk;
@@ -72,18 +70,6 @@ export function createOutput(
         fail: (t) => spinner.fail(t),
         stop: () => spinner.stop(),
       };
-    },
-    checks(outcomes) {
-      for (const outcome of outcomes) {
-        const mark =
-          outcome.status === 'pass'
-            ? chalk.green('✓')
-            : outcome.status === 'warn'
-              ? chalk.yellow('!')
-              : chalk.red('✗');
-        write(`${mark} ${outcome.title}: ${outcome.message}`);
-        if (outcome.hint && outcome.status !== 'pass') write(`    ${chalk.dim(outcome.hint)}`);
-      }
     },
   };
 }
