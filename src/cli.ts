@@ -14,7 +14,7 @@ import { defineVerifyKey } from './commands/verify-key.js';
 import { ExitCode, UserError } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { endQuietlyOnBrokenPipe } from './ui/broken-pipe.js';
-import { installInterruptHandler } from './ui/interrupt.js';
+import { installInterruptHandler, interruptedAtPrompt } from './ui/interrupt.js';
 import { configureOutput } from './ui/output.js';
 import { printError } from './ui/print-error.js';
 
@@ -94,10 +94,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       // --help and --version end here with code 0; every parse error is bad input.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
     }
-    // Ctrl-C at a prompt: inquirer says so with ExitPromptError; nothing was changed yet.
-    if (error instanceof Error && error.name === 'ExitPromptError') {
-      process.stderr.write('Interrupted at a prompt; nothing was changed.\n');
-      return ExitCode.interrupted;
+    // Ctrl-C at a prompt: inquirer says so with ExitPromptError; nothing was changed yet. The
+    // same interruption as a signal's (ui/interrupt.ts), printed as its plain sentence.
+    const atPrompt = interruptedAtPrompt(error);
+    if (atPrompt) {
+      process.stderr.write(`${atPrompt.message}\n`);
+      return atPrompt.exitCode;
     }
     const debug = argv.includes('--debug');
     printError(error, debug);

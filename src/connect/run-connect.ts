@@ -2,7 +2,7 @@
 // or their LoadBalancer/Ingress address) -> check apollo's health and the UI's API URL -> point the
 // local Prefect client at the server -> say where everything is. Ctrl-C stops the forwards.
 import { homedir } from 'node:os';
-import { ExitCode, InputError, UserError } from '../errors.js';
+import { InputError, UserError } from '../errors.js';
 import { formatDuration } from '../plan/duration.js';
 import {
   describeApiError,
@@ -32,7 +32,7 @@ import { checkReleaseLookup, defaultRelease, type ReleaseLookup } from '../relea
 import { type ClusterRef, checkUiApiUrl } from '../release/ui-api-check.js';
 import { type KubeApi, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
-import { withOwnInterruptHandling } from '../ui/interrupt.js';
+import { abortedBy, InterruptedError, withInterruptScope } from '../ui/interrupt.js';
 import { colors, type Output } from '../ui/output.js';
 import { chooseLocalPort } from './local-ports.js';
 import { openInBrowser } from './open-browser.js';
@@ -112,8 +112,11 @@ export async function runConnect(
     return;
   }
   const objects = await findReleaseObjects(api, connection.ref);
-  // From here Ctrl-C is ours: the forwards must be stopped before the process ends.
-  await withOwnInterruptHandling(() => forwardUntilInterrupted(kubectl, objects, connection, out));
+  // From here Ctrl-C (and SIGHUP, the terminal closing) stops the forwards before the process ends.
+  await withInterruptScope(
+    (signal) => forwardUntilInterrupted(kubectl, objects, connection, out, signal),
+    ['SIGHUP'],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,18 +304,12 @@ async function externalEndpoints(
 
 const labels: Record<'api' | 'ui', string> = { api: 'API', ui: 'UI' };
 
-/** The first of SIGINT, SIGTERM or SIGHUP; `dispose` removes the handlers. */
-function watchSignals(): { caught: Promise<NodeJS.Signals>; dispose: () => void } {
-  let dispose = () => {};
-  const caught = new Promise<NodeJS.Signals>((resolve) => {
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const handler = (signal: NodeJS.Signals) => resolve(signal);
-    for (const signal of signals) process.on(signal, handler);
-    dispose = () => {
-      for (const signal of signals) process.off(signal, handler);
-    };
+/** The signal that aborts `signal`, once it does. */
+function caughtSignal(signal: AbortSignal): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(abortedBy(signal));
+    else signal.addEventListener('abort', () => resolve(abortedBy(signal)), { once: true });
   });
-  return { caught, dispose };
 }
 
 async function forwardUntilInterrupted(
@@ -320,6 +317,7 @@ async function forwardUntilInterrupted(
   objects: ReleaseObjects,
   options: Connection,
   out: Output,
+  interrupt: AbortSignal,
 ): Promise<never> {
   const probes = {
     api: async (port: number) => {
@@ -371,12 +369,12 @@ async function forwardUntilInterrupted(
     { onEvent: onEvent('ui') },
   );
 
-  const signals = watchSignals();
+  const caught = caughtSignal(interrupt);
   let probeTimer: NodeJS.Timeout | undefined;
   try {
     const ready = startAndReport(forwards, options, out);
     ready.catch(() => {});
-    const first = await Promise.race([ready.then(() => undefined), signals.caught]);
+    const first = await Promise.race([ready.then(() => undefined), caught]);
     if (first === undefined) {
       out.line();
       out.line(colors.dim('Keeping both port-forwards open; press Ctrl-C to stop.'));
@@ -396,14 +394,11 @@ async function forwardUntilInterrupted(
         });
       }, probeIntervalMs);
     }
-    const signal = await signals.caught;
-    throw new UserError(`Interrupted (${signal}): both port-forwards are stopped.`, {
-      exitCode: ExitCode.interrupted,
-    });
+    const signal = await caught;
+    throw new InterruptedError(`Interrupted (${signal}): both port-forwards are stopped.`);
   } finally {
     clearInterval(probeTimer);
     await Promise.all([forwards.api.stop(), forwards.ui.stop()]);
-    signals.dispose();
   }
 }
 

@@ -21,6 +21,8 @@ export interface ApiCallOptions {
   /** One request's limit (capped by what is left of the budget, but never under 2 s). */
   requestTimeoutMs?: number;
   onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
+  /** Ctrl-C: ends the request under way and every retry (release/api-access.ts passes it). */
+  signal?: AbortSignal | undefined;
 }
 
 /** What fetch's "fetch failed" hides: the cause, e.g. ECONNREFUSED or "other side closed". */
@@ -38,9 +40,14 @@ async function fetchText(
   url: string,
   init: RequestInit,
   timeoutMs: number,
+  stop?: AbortSignal,
 ): Promise<{ status: number; body: string }> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, {
+      ...init,
+      signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
+    });
     return { status: response.status, body: await response.text() };
   } catch (error) {
     throw new ApiFailure('network', describeNetworkError(error));
@@ -56,6 +63,7 @@ async function withRetries<T>(
     policy: apiBackoff,
     isRetryable: isRetryableFailure,
     onRetry: options.onRetry,
+    signal: options.signal,
   });
 }
 
@@ -80,6 +88,7 @@ export class PrefectApi {
           body: JSON.stringify(variables === undefined ? { query } : { query, variables }),
         },
         timeoutMs,
+        this.options.signal,
       );
       return readGraphqlReply(status, body);
     });
@@ -105,7 +114,12 @@ export class PrefectApi {
   /** apollo's own health endpoint: it answers once apollo reached the graphql service. */
   async health(): Promise<void> {
     await withRetries(this.options, async (timeoutMs) => {
-      const { status, body } = await fetchText(apolloHealthUrl(this.apiUrl), {}, timeoutMs);
+      const { status, body } = await fetchText(
+        apolloHealthUrl(this.apiUrl),
+        {},
+        timeoutMs,
+        this.options.signal,
+      );
       if (status !== 200) {
         throw new ApiFailure(
           status >= 500 ? 'server' : 'client',

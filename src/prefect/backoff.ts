@@ -47,9 +47,31 @@ export interface RetryOptions {
   onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Ends the retries (Ctrl-C): no further attempt, and a wait between attempts is cut short. */
+  signal?: AbortSignal | undefined;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A wait that ends early, rejecting with the abort reason, when `signal` aborts. */
+function abortableSleep(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<void> {
+  if (sleep !== realSleep) return sleep(ms).then(() => signal.throwIfAborted());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /**
  * Runs `operation` until it succeeds, throws an error that is not retryable (re-thrown as is),
@@ -63,16 +85,19 @@ export async function retryWithin<T>(
   const sleep = options.sleep ?? realSleep;
   const started = now();
   const deadline = started + options.budgetMs;
+  const { signal } = options;
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       return await operation(attempt, Math.max(0, deadline - now()));
     } catch (error) {
+      signal?.throwIfAborted();
       if (!options.isRetryable(error)) throw error;
       const remaining = deadline - now();
       if (remaining <= 0) throw new RetriesExhausted(error, attempt, now() - started);
       const delay = Math.min(backoffDelay(attempt, options.policy), remaining);
       options.onRetry?.(error, delay, attempt);
-      await sleep(delay);
+      await (signal ? abortableSleep(sleep, delay, signal) : sleep(delay));
     }
   }
 }

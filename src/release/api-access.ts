@@ -1,9 +1,8 @@
 // How a one-off command (tenant create, tenant list) reaches apollo: the URL the user gave, or a
 // temporary port-forward to the release's apollo Service, stopped when the command ends.
-import { ExitCode } from '../errors.js';
 import { kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
-import { withOwnInterruptHandling } from '../ui/interrupt.js';
+import { InterruptedError, unlessAborted, withInterruptScope } from '../ui/interrupt.js';
 import { componentSelector, instanceSelector } from './labels.js';
 import { SupervisedForward } from './port-forward.js';
 import { findReleaseObjects, servicePort } from './release-objects.js';
@@ -15,6 +14,8 @@ export interface ApiAccess {
   via: string;
   /** What to check when the API does not answer. */
   hint: string;
+  /** Aborted on Ctrl-C: pass it to the API calls so that their retries stop. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function withApiAccess<T>(
@@ -39,26 +40,22 @@ export async function withApiAccess<T>(
     // Quick restarts: the command's own retry budget bounds how long this goes on.
     { policy: { initialMs: 250, factor: 2, maxMs: 2_000 } },
   );
-  // Ctrl-C ends the command as it would without us, but not before kubectl is gone.
-  const stopOnSignal = () => {
-    void forward.stop().finally(() => {
-      process.stderr.write(`\n${interruptedNotice}\n`);
-      process.exit(ExitCode.interrupted);
-    });
-  };
-  return withOwnInterruptHandling(async () => {
-    process.once('SIGINT', stopOnSignal);
-    process.once('SIGTERM', stopOnSignal);
+  // Ctrl-C stops the API calls (their retries are abortable) and kubectl before the command ends.
+  return withInterruptScope(async (signal) => {
     try {
-      const port = await forward.start(0, timeoutMs);
-      return await use({
+      const port = await unlessAborted(forward.start(0, timeoutMs), signal, () => undefined);
+      const using = use({
         apiUrl: `http://127.0.0.1:${port}/graphql`,
         via: `a port-forward to ${forward.description}`,
         hint: `Check apollo: kubectl get pods -n ${ref.namespace} -l ${instanceSelector(ref.release)},${componentSelector('apollo')} (prefect-server doctor -n ${ref.namespace} explains what is wrong).`,
+        signal,
       });
+      using.catch(() => {});
+      return await unlessAborted(using, signal, () => undefined);
+    } catch (error) {
+      if (signal.aborted) throw new InterruptedError(interruptedNotice);
+      throw error;
     } finally {
-      process.off('SIGINT', stopOnSignal);
-      process.off('SIGTERM', stopOnSignal);
       await forward.stop();
     }
   });

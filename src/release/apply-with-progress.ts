@@ -1,13 +1,13 @@
 // helm install/upgrade --wait with a live count of ready workloads; on failure or Ctrl-C, the
 // state the release was left in, the pods that are not ready and why, and the command that recovers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExitCode, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { parseDuration } from '../plan/duration.js';
 import type { Helm } from '../tools/helm.js';
 import { kubeApiFor } from '../tools/kube-api.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { ToolError } from '../tools/run-tool.js';
-import { withOwnInterruptHandling } from '../ui/interrupt.js';
+import { InterruptedError, withInterruptScope } from '../ui/interrupt.js';
 import type { Output } from '../ui/output.js';
 import { instanceSelector } from './labels.js';
 import { targetLine } from './release-flags.js';
@@ -60,14 +60,6 @@ export async function applyWithProgress(
   const spinner = await out.spinner(
     `helm is ${target.verb === 'install' ? 'installing' : 'upgrading'} ${target.release}`,
   );
-  const abort = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   // The progress poll sleeps between requests; stopping it must not wait out the sleep (that was
   // up to 1.5 s added to every install after helm had finished).
   const stopPolling = new AbortController();
@@ -89,20 +81,22 @@ export async function applyWithProgress(
     }
   })();
   try {
-    await withOwnInterruptHandling(async () => {
-      await helm.run(args, { signal: abort.signal, killSignal: 'SIGINT' });
-      if (target.waitForWorkloadsMs !== undefined)
-        await waitForWorkloads(kubectl, target, target.waitForWorkloadsMs, abort.signal);
+    // Ctrl-C aborts the scope's signal, which hands SIGINT on to helm (stopped cleanly, its
+    // release state then reported) and ends our own wait for the workloads.
+    await withInterruptScope(async (signal) => {
+      try {
+        await helm.run(args, { signal, killSignal: 'SIGINT' });
+        if (target.waitForWorkloadsMs !== undefined)
+          await waitForWorkloads(kubectl, target, target.waitForWorkloadsMs, signal);
+        spinner.succeed('All workloads are ready');
+      } catch (error) {
+        spinner.fail(signal.aborted ? 'Interrupted' : `The ${target.verb} did not finish`);
+        await reportFailure(helm, kubectl, target, out, signal.aborted, error);
+      }
     });
-    spinner.succeed('All workloads are ready');
-  } catch (error) {
-    spinner.fail(interrupted ? 'Interrupted' : `The ${target.verb} did not finish`);
-    await reportFailure(helm, kubectl, target, out, interrupted, error);
   } finally {
     stopPolling.abort();
     await poll;
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
   }
 }
 
@@ -163,10 +157,10 @@ async function reportFailure(
           lastGood ? `, or: helm rollback ${target.release} ${lastGood} -n ${target.namespace}` : ''
         }`;
   if (interrupted) {
-    throw new UserError(`Interrupted. Release ${target.release} was left in state: ${state}.`, {
-      exitCode: ExitCode.interrupted,
-      hint: `To finish: ${recover}. Inspect with: ${inspect}`,
-    });
+    throw new InterruptedError(
+      `Interrupted. Release ${target.release} was left in state: ${state}.`,
+      `To finish: ${recover}. Inspect with: ${inspect}`,
+    );
   }
   const reason =
     error instanceof ToolError ? error.message.replace(/^helm failed: /, '') : String(error);

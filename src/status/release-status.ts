@@ -11,6 +11,7 @@ import type { HelmRelease } from '../tools/helm.js';
 import { type KubeApi, selectorQuery } from '../tools/kube-api.js';
 import type { Ingress, KubeList, Service, Workload } from '../tools/kube-objects.js';
 import type { ClusterTarget } from '../tools/kubectl.js';
+import { InterruptedError } from '../ui/interrupt.js';
 import { answersFromValues } from '../values/answers-from-values.js';
 import type { Values } from '../values/render-values.js';
 
@@ -192,8 +193,17 @@ async function countTenants(
     ref,
     3000,
     async (access) =>
-      (await new PrefectApi(access.apiUrl, { budgetMs: 1500 }).listTenants()).length,
-  ).catch(() => undefined);
+      (
+        await new PrefectApi(access.apiUrl, {
+          budgetMs: 1500,
+          signal: access.signal,
+        }).listTenants()
+      ).length,
+  ).catch((error: unknown) => {
+    // Ctrl-C ends status as it ends every command; anything else only leaves the count unknown.
+    if (error instanceof InterruptedError) throw error;
+    return undefined;
+  });
 }
 
 export function describeStatus(status: ReleaseStatus): string[] {

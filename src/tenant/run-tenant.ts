@@ -84,6 +84,7 @@ export async function runTenantCreate(
       const spinner = await out.spinner(`Creating tenant ${tenant.slug}`);
       const api = new PrefectApi(access.apiUrl, {
         budgetMs: target.timeoutMs,
+        signal: access.signal,
         onRetry: (error, delay) =>
           spinner.update(
             `Creating tenant ${tenant.slug}: the API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`,
@@ -127,6 +128,7 @@ export async function runTenantList(
   const tenants = await withApiAccess(target.apiUrl, ref, target.timeoutMs, async (access) => {
     const api = new PrefectApi(access.apiUrl, {
       budgetMs: target.timeoutMs,
+      signal: access.signal,
       onRetry: (error, delay) =>
         out.warn(`The API ${describeApiError(error)}; trying again in ${formatDuration(delay)}`),
     });
