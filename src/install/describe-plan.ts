@@ -23,6 +23,11 @@ export function describePlan(plan: InstallPlan): string[] {
     `tenant     ${plan.tenant.create ? `${plan.tenant.name} (${plan.tenant.slug}), created by a Job after install` : 'none (create one later: prefect-server tenant create)'}`,
   ];
   if (plan.imagePullSecrets.length) lines.push(`pull       ${plan.imagePullSecrets.join(', ')}`);
+  if (plan.settings.length) {
+    lines.push(
+      `settings   ${plan.settings.map((s) => `${s.path}=${Array.isArray(s.value) ? s.value.join(',') : String(s.value)}`).join(' ')}`,
+    );
+  }
   if (plan.extra.valuesFiles.length || plan.extra.set.length) {
     lines.push(
       `extra      ${[...plan.extra.valuesFiles.map((f) => `-f ${f}`), ...plan.extra.set.map((s) => `--set ${s}`)].join(' ')}`,

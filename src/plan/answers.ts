@@ -60,6 +60,15 @@ export interface AnswerSpec {
   upgrade: UpgradeRole;
   /** a flag of `install` alone (the others are install's, upgrade's and values') */
   installOnly?: boolean;
+  /**
+   * For an answer that is one chart value: its path (`agent.job.imagePullPolicy`). buildPlan
+   * carries it, render-values writes it and answers-from-values reads it back, with no code of its
+   * own. Only for a key every chart version reads the same way (the released ones included):
+   * anything else is rendered by era in values/.
+   */
+  value?: string;
+  /** the switch that must be on for the answer to mean anything (`agent`) */
+  needs?: 'agent' | 'tenant' | 'dbPersistence';
 }
 
 export const answerSpecs = {

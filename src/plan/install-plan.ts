@@ -3,7 +3,14 @@
 // applies defaults, checks every answer against its rule, and refuses with the flag to fix.
 
 import { InputError } from '../errors.js';
-import { type AnswerKey, flagOf, type InstallAnswers, specOf } from './answers.js';
+import {
+  type AnswerKey,
+  type AnswerSpec,
+  answerKeys,
+  flagOf,
+  type InstallAnswers,
+  specOf,
+} from './answers.js';
 import type { SecretValue } from './secret-value.js';
 
 export type { InstallAnswers } from './answers.js';
@@ -77,6 +84,32 @@ export interface InstallPlan {
   tenant: { create: false } | { create: true; name: string; slug: string };
   imagePullSecrets: string[];
   extra: { valuesFiles: string[]; set: string[] };
+  /** Answers that are one chart value each (plan/answers.ts `value`), at their paths */
+  settings: ChartSetting[];
+}
+
+export interface ChartSetting {
+  key: AnswerKey;
+  /** the chart value's path, e.g. `agent.job.imagePullPolicy` */
+  path: string;
+  value: string | number | boolean | string[];
+}
+
+/** The answers that are one chart value each, checked by their rule and the switch they need. */
+function chartSettings(
+  answers: InstallAnswers,
+  on: Record<NonNullable<AnswerSpec['needs']>, boolean>,
+): ChartSetting[] {
+  return answerKeys.flatMap((key) => {
+    const spec = specOf(key);
+    const value = answers[key];
+    if (spec.value === undefined || value === undefined) return [];
+    if (spec.needs !== undefined && !on[spec.needs])
+      throw new InputError(`${flagOf[key]} needs ${flagOf[spec.needs]}.`);
+    for (const item of Array.isArray(value) ? value : [value])
+      if (typeof item === 'string') check(key, item);
+    return [{ key, path: spec.value, value: value as ChartSetting['value'] }];
+  });
 }
 
 export const defaults = {
@@ -331,5 +364,10 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
       : { create: false },
     imagePullSecrets: answers.imagePullSecrets ?? [],
     extra: { valuesFiles: answers.valuesFiles ?? [], set: answers.set ?? [] },
+    settings: chartSettings(answers, {
+      agent: agentEnabled,
+      tenant: createTenant,
+      dbPersistence: database.mode === 'bundled' && database.persistence.enabled,
+    }),
   };
 }

@@ -1,6 +1,7 @@
 // The reverse of renderValues: a release's user-supplied values -> the install answers they mean,
 // so `upgrade` can show and change what was chosen at install without asking for it again.
 // Values written by hand for the original chart are read too (both eras of database keys).
+import { answerKeys, specOf } from '../plan/answers.js';
 import { defaults, type InstallAnswers } from '../plan/install-plan.js';
 import type { Values } from './render-values.js';
 import { translateValues } from './translate-era.js';
@@ -95,5 +96,18 @@ export function answersFromValues(userValues: Values, release: string): InstallA
     answers.tenantName = str(at(tenant, 'tenant', 'name'));
     answers.tenantSlug = str(at(tenant, 'tenant', 'slug'));
   }
-  return answers;
+  return { ...answers, ...chartSettingAnswers(values, answers) };
+}
+
+/** The answers that are one chart value each (plan/answers.ts `value`), read at their paths. */
+function chartSettingAnswers(values: Values, answers: InstallAnswers): InstallAnswers {
+  const read: Record<string, unknown> = {};
+  for (const key of answerKeys) {
+    const { value: path, needs } = specOf(key);
+    if (path === undefined || (needs !== undefined && answers[needs] !== true)) continue;
+    const value = at(values, ...path.split('.'));
+    // An empty string is the chart's "not set".
+    if (value !== undefined && value !== null && value !== '') read[key] = value;
+  }
+  return read as InstallAnswers;
 }

@@ -125,7 +125,23 @@ export function renderValues(plan: InstallPlan): Values {
       ? { enabled: true, tenant: { name: plan.tenant.name, slug: plan.tenant.slug } }
       : { enabled: false },
   };
+  for (const setting of plan.settings) setAt(values, setting.path.split('.'), setting.value);
   return values;
+}
+
+/** Sets a value at a path, making the objects on the way (the sections above were written first). */
+function setAt(values: Values, path: string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    values[head] = value;
+    return;
+  }
+  const next = values[head];
+  const child: Values =
+    next !== null && typeof next === 'object' && !Array.isArray(next) ? (next as Values) : {};
+  values[head] = child;
+  setAt(child, rest, value);
 }
 
 /** The values as the YAML file helm reads, with a header saying where it came from. */
