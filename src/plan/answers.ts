@@ -309,6 +309,18 @@ export const answerSpecs = {
     renders: ['agent'],
     upgrade: 'changeable',
   },
+  jobImagePullPolicy: {
+    flag: '--job-image-pull-policy <policy>',
+    help: 'image pull policy of flow-run jobs (default: Kubernetes’, Always for :latest tags)',
+    kind: 'choice',
+    choices: ['Always', 'IfNotPresent', 'Never'],
+    section: 'agent',
+    renders: ['agent'],
+    upgrade: 'changeable',
+    // IMAGE_PULL_POLICY of the agent, which every chart version sets from this key.
+    value: 'agent.job.imagePullPolicy',
+    needs: 'agent',
+  },
   expose: {
     flag: '--expose <mode>',
     help: 'how the API and UI are reached',

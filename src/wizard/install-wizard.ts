@@ -190,7 +190,13 @@ async function askChartVersion(p: Prompter, ctx: WizardContext, repoUrl: string)
 }
 
 async function askAgent(p: Prompter, a: InstallAnswers): Promise<void> {
-  const jobKeys = ['jobCpuRequest', 'jobCpuLimit', 'jobMemoryRequest', 'jobMemoryLimit'] as const;
+  const jobKeys = [
+    'jobCpuRequest',
+    'jobCpuLimit',
+    'jobMemoryRequest',
+    'jobMemoryLimit',
+    'jobImagePullPolicy',
+  ] as const;
   const jobGiven = jobKeys.some((key) => a[key] !== undefined);
   a.agent ??=
     jobGiven ||
@@ -221,6 +227,17 @@ async function askAgent(p: Prompter, a: InstallAnswers): Promise<void> {
     });
     if (value !== '') a[key] = value;
   }
+  const policy = await p.select<InstallAnswers['jobImagePullPolicy'] | ''>({
+    message: 'Image pull policy of each flow-run job',
+    choices: [
+      { value: '', name: 'Kubernetes’ default (Always for :latest tags, else IfNotPresent)' },
+      { value: 'IfNotPresent', name: 'IfNotPresent — use the image a node has already' },
+      { value: 'Always', name: 'Always — ask the registry at every run' },
+      { value: 'Never', name: 'Never — only images already on the node' },
+    ],
+    default: '',
+  });
+  if (policy) a.jobImagePullPolicy = policy;
 }
 
 async function askVersions(p: Prompter, a: InstallAnswers, ctx: WizardContext): Promise<void> {

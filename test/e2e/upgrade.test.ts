@@ -125,6 +125,48 @@ describe('upgrade', () => {
     });
   });
 
+  it('the pull policy of flow-run jobs reaches the agent, and an upgrade of another answer keeps it', async () => {
+    const ns = await namespace('e2e-upgrade-job-policy');
+    const policyOf = async () => {
+      const deployment = await kubectlJson(['get', 'deployment/prefect-server-agent', '-n', ns]);
+      const env: { name: string; value?: string }[] =
+        deployment.spec.template.spec.containers[0].env ?? [];
+      return env.find((e) => e.name === 'IMAGE_PULL_POLICY')?.value;
+    };
+    const installed = await runCli(h4, [
+      'install',
+      '--yes',
+      '-n',
+      ns,
+      '--agent',
+      '--job-image-pull-policy',
+      'IfNotPresent',
+    ]);
+    expect(installed.exitCode, installed.stderr).toBe(0);
+    expect(installed.stdout).toContain('settings   agent.job.imagePullPolicy=IfNotPresent');
+    expect(await policyOf()).toBe('IfNotPresent');
+
+    const upgraded = await runCli(h4, ['upgrade', '-n', ns, '--agent-labels', 'etl', '--yes']);
+    expect(upgraded.exitCode, upgraded.stderr).toBe(0);
+    expect((await releaseValues(h4.path, ns)).agent).toMatchObject({
+      prefectLabels: ['etl'],
+      job: { imagePullPolicy: 'IfNotPresent' },
+    });
+    expect(await policyOf()).toBe('IfNotPresent');
+
+    const refused = await runCli(h4, [
+      'upgrade',
+      '-n',
+      ns,
+      '--job-image-pull-policy',
+      'Sometimes',
+      '--yes',
+    ]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('Allowed choices are Always, IfNotPresent, Never');
+    expect(await lastRevision(h4.path, ns)).toEqual({ number: 2, status: 'deployed' });
+  });
+
   it('shows the diff for a changed ingress host; --dry-run changes nothing', async () => {
     const ns = await namespace('e2e-upgrade-dry');
     await runCli(h4, [

@@ -22,6 +22,7 @@ import {
   specOf,
 } from '../../src/plan/answers.js';
 import { buildPlan, type InstallAnswers } from '../../src/plan/install-plan.js';
+import { answersFromValues } from '../../src/values/answers-from-values.js';
 import { renderValues } from '../../src/values/render-values.js';
 import { wizardSections } from '../../src/wizard/install-wizard.js';
 
@@ -58,6 +59,7 @@ const sample: Partial<Record<AnswerKey, string>> = {
   jobCpuLimit: '2',
   jobMemoryRequest: '512Mi',
   jobMemoryLimit: '2Gi',
+  jobImagePullPolicy: 'IfNotPresent',
   expose: 'ingress',
   ingressClass: 'nginx',
   apiHost: 'api.example.com',
@@ -173,6 +175,7 @@ describe('the answers table', () => {
       jobCpuLimit: '1',
       jobMemoryRequest: '128Mi',
       jobMemoryLimit: '1Gi',
+      jobImagePullPolicy: 'IfNotPresent',
       expose: 'ingress',
       ingressClass: 'nginx',
       apiHost: 'api.example.com',
@@ -193,6 +196,7 @@ describe('the answers table', () => {
       jobCpuLimit: { jobCpuLimit: '2' },
       jobMemoryRequest: { jobMemoryRequest: '256Mi' },
       jobMemoryLimit: { jobMemoryLimit: '2Gi' },
+      jobImagePullPolicy: { jobImagePullPolicy: 'Never' },
       expose: {
         expose: 'loadbalancer',
         apiUrl: 'http://lb.example.com:4200/graphql',
@@ -222,6 +226,39 @@ describe('the answers table', () => {
       );
       expect(differs.sort(), key).toEqual([...specOf(key).renders].sort());
     }
+  });
+
+  it('an answer that is one chart value is rendered at its path and read back for upgrade', () => {
+    const plan = buildPlan({ agent: true, jobImagePullPolicy: 'IfNotPresent' });
+    expect(plan.settings).toEqual([
+      { key: 'jobImagePullPolicy', path: 'agent.job.imagePullPolicy', value: 'IfNotPresent' },
+    ]);
+    const values = renderValues(plan);
+    expect(values.agent).toEqual({
+      enabled: true,
+      prefectLabels: [],
+      job: { imagePullPolicy: 'IfNotPresent' },
+    });
+    expect(answersFromValues(values, 'prefect-server').jobImagePullPolicy).toBe('IfNotPresent');
+    // Beside job resources, in the same object.
+    const both = renderValues(
+      buildPlan({ agent: true, jobCpuLimit: '1', jobImagePullPolicy: 'Never' }),
+    );
+    expect(both.agent).toMatchObject({
+      job: { resources: { limits: { cpu: '1' } }, imagePullPolicy: 'Never' },
+    });
+    // The chart's "not set" is not an answer; without the agent the key means nothing.
+    expect(
+      answersFromValues({ agent: { enabled: true, job: { imagePullPolicy: '' } } }, 'r')
+        .jobImagePullPolicy,
+    ).toBeUndefined();
+    expect(
+      answersFromValues({ agent: { enabled: false, job: { imagePullPolicy: 'Never' } } }, 'r')
+        .jobImagePullPolicy,
+    ).toBeUndefined();
+    expect(() => buildPlan({ jobImagePullPolicy: 'Never' })).toThrow(
+      /^--job-image-pull-policy needs --agent\.$/,
+    );
   });
 
   it('kept answers are the database’s and the namespace’s; ignored ones name the target, chart or extras', () => {
@@ -260,6 +297,7 @@ function noJob(): InstallAnswers {
     jobCpuLimit: undefined,
     jobMemoryRequest: undefined,
     jobMemoryLimit: undefined,
+    jobImagePullPolicy: undefined,
   };
 }
 

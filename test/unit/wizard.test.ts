@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, defaults, type InstallAnswers } from '../../src/plan/install-plan.js';
 import * as rules from '../../src/plan/rules.js';
 import { SecretValue } from '../../src/plan/secret-value.js';
+import { renderValues } from '../../src/values/render-values.js';
 import { askInstallAnswers, slugOf } from '../../src/wizard/install-wizard.js';
 import type { ClusterFacts, WizardContext } from '../../src/wizard/wizard-context.js';
 
@@ -441,8 +442,10 @@ describe('install wizard', () => {
       await t.waitFor('Job resource "lots" is not a Kubernetes quantity');
       await t.type(CLEAR, '512Mi', ENTER);
       await t.answer('Memory limit of each flow-run job', '2Gi', ENTER);
+      await t.answer('Image pull policy of each flow-run job', ENTER);
     });
     expect(answers.agent).toBe(true);
+    expect('jobImagePullPolicy' in answers).toBe(false);
     expect(answers.agentLabels).toEqual(['etl', 'gpu', 'nightly']);
     expect('jobCpuLimit' in answers).toBe(false);
     expect(buildPlan(answers).agent).toEqual({
@@ -450,6 +453,32 @@ describe('install wizard', () => {
       labels: ['etl', 'gpu', 'nightly'],
       job: { cpuRequest: '500m', cpuLimit: undefined, memoryRequest: '512Mi', memoryLimit: '2Gi' },
     });
+  });
+
+  it('asks the pull policy of flow-run jobs with their resources; a flag answers it', async () => {
+    const { ctx } = fakeContext();
+    const { answers } = await converse(flagsExcept('agent'), ctx, async (t) => {
+      await t.answer('Deploy the Prefect Kubernetes agent? (y/N)', 'y', ENTER);
+      await t.answer('Prefect labels of the agent', ENTER);
+      await t.answer('Set CPU/memory for flow-run jobs? (y/N)', 'y', ENTER);
+      for (const what of ['CPU request', 'CPU limit', 'Memory request', 'Memory limit'])
+        await t.answer(`${what} of each flow-run job`, ENTER);
+      await t.answer('Image pull policy of each flow-run job', DOWN, ENTER);
+    });
+    expect(answers.jobImagePullPolicy).toBe('IfNotPresent');
+    expect(renderValues(buildPlan(answers)).agent).toMatchObject({
+      job: { imagePullPolicy: 'IfNotPresent' },
+    });
+    // Given as a flag, it means the agent and asks nothing more about jobs.
+    const flagged = await converse(
+      { ...flagsExcept('agent'), jobImagePullPolicy: 'Never' },
+      ctx,
+      async (t) => {
+        await t.answer('Prefect labels of the agent', ENTER);
+      },
+    );
+    expect(flagged.answers.agent).toBe(true);
+    expect(flagged.answers.jobImagePullPolicy).toBe('Never');
   });
 
   it('never asks what the flags already answered', async () => {
