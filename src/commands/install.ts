@@ -6,6 +6,7 @@ import {
   addClusterOptions,
   addInstallOnlyOptions,
   addPlanOptions,
+  applyOptionsOf,
 } from './plan-options.js';
 
 interface InstallFlags extends PlanFlags {
@@ -43,9 +44,7 @@ Examples:
       await runInstall(
         await answersFromFlags(flags),
         {
-          yes: flags.yes ?? false,
-          dryRun: flags.dryRun ?? false,
-          timeout: flags.timeout,
+          ...applyOptionsOf(flags),
           adopt: flags.adopt ?? false,
           outputValues: flags.outputValues,
         },

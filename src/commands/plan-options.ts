@@ -67,6 +67,15 @@ export function addPlanOptions(command: Command): Command {
   );
 }
 
+/** The parsed flags of addApplyOptions, as the flows take them. */
+export function applyOptionsOf(flags: { yes?: boolean; dryRun?: boolean; timeout: string }): {
+  yes: boolean;
+  dryRun: boolean;
+  timeout: string;
+} {
+  return { yes: flags.yes ?? false, dryRun: flags.dryRun ?? false, timeout: flags.timeout };
+}
+
 /** Flags of every command that changes the cluster. */
 export function addApplyOptions(command: Command): Command {
   return command

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
 import type { PlanFlags } from './answers-from-flags.js';
-import { addApplyOptions, addClusterOptions, addPlanOptions } from './plan-options.js';
+import {
+  addApplyOptions,
+  addClusterOptions,
+  addPlanOptions,
+  applyOptionsOf,
+} from './plan-options.js';
 
 interface UpgradeFlags extends PlanFlags {
   yes?: boolean;
@@ -43,9 +48,7 @@ Examples:
       await runUpgrade(
         await answersFromFlags(flags),
         {
-          yes: flags.yes ?? false,
-          dryRun: flags.dryRun ?? false,
-          timeout: flags.timeout,
+          ...applyOptionsOf(flags),
           atomic: flags.atomic ?? false,
           version: flags.version,
         },
