@@ -8,7 +8,16 @@
 //   BENCH_ONLY=install,doctor   run only these parts (startup, footprint, install, prompt, doctor)
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -268,6 +277,25 @@ function doctor(kubeconfig, _helm, env) {
     healthy < 3000,
     `${(healthy / 1000).toFixed(2)} s`,
   );
+  verdict(
+    'doctor under 1.0 s on a healthy install',
+    healthy < 1000,
+    `${(healthy / 1000).toFixed(2)} s`,
+  );
+  const starts = kubectlStarts(ns, env);
+  rows.push([
+    'doctor: kubectl starts per run',
+    `${starts.forwards} port-forward`,
+    `${starts.reads.length} other`,
+    '',
+  ]);
+  verdict(
+    'doctor starts no kubectl for reads (port-forward only)',
+    starts.reads.length === 0,
+    starts.reads.length === 0
+      ? `${starts.forwards} port-forwards, nothing else (the first run with a new kubectl build also asks its version: ${starts.firstRun.join('; ') || 'none'})`
+      : starts.reads.join('; '),
+  );
   /** @type {string[]} */
   const growth = [];
   for (const pods of [30, 300, 1000]) {
@@ -295,6 +323,45 @@ function doctor(kubeconfig, _helm, env) {
       verdict('doctor under 5 s with 300 pods', ms < 5000, `${(ms / 1000).toFixed(2)} s`);
   }
   verdicts.push(`INFO  doctor growth with pod count: ${growth.join(', ')}`);
+  spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=false'], {
+    stdio: 'ignore',
+  });
+}
+
+/**
+ * Every kubectl doctor starts, counted by a wrapper put first on PATH (it logs its arguments and
+ * runs the real kubectl). Two runs: the first with this kubectl build asks its client version
+ * once (tools/version-cache.ts keeps it); the second is what every later run does.
+ * @param {string} ns
+ * @param {NodeJS.ProcessEnv} env
+ */
+function kubectlStarts(ns, env) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-kubectl-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const real = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8', env }).trim();
+  const log = join(dir, 'starts');
+  writeFileSync(
+    join(bin, 'kubectl'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`,
+  );
+  chmodSync(join(bin, 'kubectl'), 0o755);
+  const { PREFECT_SERVER_KUBECTL: _pinned, ...rest } = env;
+  const wrapped = {
+    ...rest,
+    PATH: `${bin}:${env.PATH ?? ''}`,
+    XDG_CACHE_HOME: join(dir, 'cache'),
+  };
+  const run = () => {
+    writeFileSync(log, '');
+    spawnSync('node', [cli, 'doctor', '-n', ns, '--output', 'json'], { env: wrapped });
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  };
+  const firstRun = run().filter((args) => !/\bport-forward\b/.test(args));
+  const later = run();
+  rmSync(dir, { recursive: true, force: true });
+  const forwards = later.filter((args) => /\bport-forward\b/.test(args)).length;
+  return { forwards, reads: later.filter((args) => !/\bport-forward\b/.test(args)), firstRun };
 }
 
 async function main() {

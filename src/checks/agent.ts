@@ -3,8 +3,8 @@
 
 import { instanceSelector } from '../release/labels.js';
 import { explainPods } from '../release/workload-status.js';
+import { canI, KubeApiError } from '../tools/kube-api.js';
 import type { Workload } from '../tools/kube-objects.js';
-import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { byComponent, componentOf } from './cluster-state.js';
 import { CannotRun, type DoctorContext } from './context.js';
@@ -90,29 +90,24 @@ const log: DoctorCheck = {
     const pods = await agentPods(ctx);
     const pod = pods.find((p) => p.status?.phase === 'Running') ?? pods[0];
     if (!pod) throw new CannotRun('skipped: the agent has no pod');
-    const kubectl = await ctx.kubectl();
-    const result = await kubectl.run(
-      [
-        'logs',
-        pod.metadata.name,
-        '-c',
-        'agent',
-        '--namespace',
-        ctx.namespace,
-        '--tail',
-        String(logLines),
-      ],
-      { allowFailure: true, timeoutMs: 15_000 },
-    );
-    if (result.exitCode !== 0) {
+    const api = await ctx.api();
+    let text: string | undefined;
+    try {
+      text = await api.getText(
+        `/api/v1/namespaces/${ctx.namespace}/pods/${pod.metadata.name}/log?container=agent&tailLines=${logLines}`,
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
       throw new CannotRun(
-        `cannot read the agent's log: ${stderrReason(result.stderr) ?? ''}`,
-        /forbidden/i.test(result.stderr)
+        `cannot read the agent's log: ${reason}`,
+        (error instanceof KubeApiError && error.status === 403) || /forbidden/i.test(reason)
           ? `You may not read pods/log in ${ctx.namespace}.`
           : undefined,
       );
     }
-    return judgeAgentLog(result.stdout, ctx.target);
+    if (text === undefined)
+      throw new CannotRun(`cannot read the agent's log: pods "${pod.metadata.name}" not found`);
+    return judgeAgentLog(text, ctx.target);
   },
 };
 
@@ -126,23 +121,20 @@ const rbac: DoctorCheck = {
     if (!agent) return noAgent();
     const account = agent.spec.template.spec.serviceAccountName ?? 'default';
     const user = `system:serviceaccount:${ctx.namespace}:${account}`;
-    const kubectl = await ctx.kubectl();
-    const result = await kubectl.run(
-      ['auth', 'can-i', 'create', 'jobs.batch', '--namespace', ctx.namespace, '--as', user],
-      { allowFailure: true, timeoutMs: 15_000 },
-    );
-    const answer = result.stdout.trim();
-    if (answer === 'yes')
-      return pass(`ServiceAccount ${account} may create Jobs in ${ctx.namespace}`);
-    if (answer === 'no' || answer.startsWith('no')) {
-      return fail(
-        `ServiceAccount ${account} may not create Jobs in ${ctx.namespace}: the agent cannot start flow runs`,
-        `The agent's Role or RoleBinding is missing or changed; an upgrade puts them back: prefect-server upgrade ${ctx.target}   (see them: kubectl get role,rolebinding -n ${ctx.namespace} -l ${instanceSelector(ctx.releaseName)})`,
+    // `kubectl auth can-i --as`: a SelfSubjectAccessReview asked as that account (impersonated).
+    let allowed: boolean;
+    try {
+      allowed = await canI(await ctx.api(), 'create', 'jobs.batch', ctx.namespace, { as: user });
+    } catch (error) {
+      throw new CannotRun(
+        `cannot ask on behalf of ${user}: ${error instanceof Error ? error.message : String(error)}`,
+        'Asking for another account needs permission to impersonate it (cluster admins have it).',
       );
     }
-    throw new CannotRun(
-      `cannot ask on behalf of ${user}: ${stderrReason(result.stderr) ?? ''}`,
-      'Asking for another account needs permission to impersonate it (cluster admins have it).',
+    if (allowed) return pass(`ServiceAccount ${account} may create Jobs in ${ctx.namespace}`);
+    return fail(
+      `ServiceAccount ${account} may not create Jobs in ${ctx.namespace}: the agent cannot start flow runs`,
+      `The agent's Role or RoleBinding is missing or changed; an upgrade puts them back: prefect-server upgrade ${ctx.target}   (see them: kubectl get role,rolebinding -n ${ctx.namespace} -l ${instanceSelector(ctx.releaseName)})`,
     );
   },
 };

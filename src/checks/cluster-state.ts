@@ -1,7 +1,9 @@
-// What doctor reads from the cluster, gathered once and shared by every check: one kubectl call
-// lists every namespaced kind of the release (the API server filters by the release's label, so
-// 300 unrelated pods in the namespace cost nothing), one more lists the cluster's classes.
+// What doctor reads from the cluster, gathered once and shared by every check: one list request
+// per namespaced kind of the release, all at once over the API client's one connection (the API
+// server filters by the release's label, so 300 unrelated pods in the namespace cost nothing),
+// and one per class kind of the cluster.
 import { componentLabel, instanceSelector } from '../release/labels.js';
+import { type KubeApi, KubeApiError, selectorQuery } from '../tools/kube-api.js';
 import type {
   ClassObject,
   Ingress,
@@ -11,8 +13,6 @@ import type {
   Service,
   Workload,
 } from '../tools/kube-objects.js';
-import type { Kubectl } from '../tools/kubectl.js';
-import { stderrReason } from '../tools/run-tool.js';
 
 /** The release's objects, as one list per kind. */
 export interface ReleaseObjects {
@@ -29,15 +29,83 @@ export interface ClusterClasses {
   storageClasses: ClassObject[] | undefined;
 }
 
-const releaseKinds = [
-  'deployments.apps',
-  'statefulsets.apps',
-  'pods',
-  'services',
-  'ingresses.networking.k8s.io',
-] as const;
+/** A kind's list, its plural as RBAC and messages name it, and the kind its items are. */
+interface ListedKind {
+  plural: string;
+  kind: string;
+  apiVersion: string;
+  /** The collection's path, `{ns}` standing for the namespace. */
+  path: string;
+}
 
-function sortObjects(items: KubeObject[]): ReleaseObjects {
+const releaseKinds: readonly ListedKind[] = [
+  {
+    plural: 'deployments',
+    kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    path: '/apis/apps/v1/namespaces/{ns}/deployments',
+  },
+  {
+    plural: 'statefulsets',
+    kind: 'StatefulSet',
+    apiVersion: 'apps/v1',
+    path: '/apis/apps/v1/namespaces/{ns}/statefulsets',
+  },
+  { plural: 'pods', kind: 'Pod', apiVersion: 'v1', path: '/api/v1/namespaces/{ns}/pods' },
+  {
+    plural: 'services',
+    kind: 'Service',
+    apiVersion: 'v1',
+    path: '/api/v1/namespaces/{ns}/services',
+  },
+  {
+    plural: 'ingresses',
+    kind: 'Ingress',
+    apiVersion: 'networking.k8s.io/v1',
+    path: '/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses',
+  },
+];
+
+/**
+ * A list's items with their kind and apiVersion filled in (a list answer leaves them out of each
+ * item; kubectl puts them back, and the checks read them). `undefined`: the API is not served.
+ */
+async function listItems<T extends KubeObject>(
+  api: KubeApi,
+  kind: ListedKind,
+  query: string,
+  namespace = '',
+): Promise<T[] | undefined> {
+  const list = await api.get<{ items?: T[] }>(`${kind.path.replace('{ns}', namespace)}${query}`, {
+    timeoutMs: 20_000,
+  });
+  if (list === undefined) return undefined;
+  return (list.items ?? []).map((item) => ({
+    ...item,
+    kind: kind.kind,
+    apiVersion: kind.apiVersion,
+  }));
+}
+
+/**
+ * Every namespaced object of the release, one list request per kind, all at once. A kind the
+ * user may not list is named in `forbidden` and the others are still known; any other refusal
+ * is thrown.
+ */
+export async function fetchReleaseObjects(
+  api: KubeApi,
+  namespace: string,
+  release: string,
+): Promise<ReleaseObjects> {
+  const query = selectorQuery(instanceSelector(release));
+  const results = await Promise.all(
+    releaseKinds.map((kind) =>
+      listItems(api, kind, query, namespace).then(
+        (items) => ({ kind, items: items ?? [] }),
+        (error: unknown) => ({ kind, error }),
+      ),
+    ),
+  );
   const objects: ReleaseObjects = {
     workloads: [],
     pods: [],
@@ -45,89 +113,48 @@ function sortObjects(items: KubeObject[]): ReleaseObjects {
     ingresses: [],
     forbidden: [],
   };
-  for (const item of items) {
-    if (item.kind === 'Deployment' || item.kind === 'StatefulSet')
-      objects.workloads.push(item as Workload);
-    else if (item.kind === 'Pod') objects.pods.push(item as Pod);
-    else if (item.kind === 'Service') objects.services.push(item as Service);
-    else if (item.kind === 'Ingress') objects.ingresses.push(item as Ingress);
+  for (const result of results) {
+    if ('error' in result) {
+      const { error } = result;
+      if (error instanceof KubeApiError && error.status === 403)
+        objects.forbidden.push(result.kind.plural);
+      else
+        throw new Error(
+          `cannot list ${result.kind.plural}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      continue;
+    }
+    const items = result.items as never[];
+    if (result.kind.kind === 'Deployment' || result.kind.kind === 'StatefulSet')
+      objects.workloads.push(...items);
+    else if (result.kind.kind === 'Pod') objects.pods.push(...items);
+    else if (result.kind.kind === 'Service') objects.services.push(...items);
+    else objects.ingresses.push(...items);
   }
   return objects;
 }
 
-/**
- * Every namespaced object of the release in one kubectl call. When that call fails (one kind is
- * forbidden), each kind is listed on its own so the others are still known.
- */
-export async function fetchReleaseObjects(
-  kubectl: Kubectl,
-  namespace: string,
-  release: string,
-): Promise<ReleaseObjects> {
-  const selector = instanceSelector(release);
-  const args = (kinds: readonly string[]) => [
-    'get',
-    kinds.join(','),
-    '--namespace',
-    namespace,
-    '--selector',
-    selector,
-    '--output',
-    'json',
-    '--request-timeout',
-    '10s',
-  ];
-  const all = await kubectl.run(args(releaseKinds), { allowFailure: true, timeoutMs: 20_000 });
-  if (all.exitCode === 0)
-    return sortObjects((JSON.parse(all.stdout) as { items: KubeObject[] }).items);
-  const results = await Promise.all(
-    releaseKinds.map(async (kind) => ({
-      kind,
-      result: await kubectl.run(args([kind]), { allowFailure: true, timeoutMs: 20_000 }),
-    })),
-  );
-  const items: KubeObject[] = [];
-  const forbidden: string[] = [];
-  for (const { kind, result } of results) {
-    if (result.exitCode === 0)
-      items.push(...(JSON.parse(result.stdout) as { items: KubeObject[] }).items);
-    else if (/forbidden/i.test(result.stderr)) forbidden.push(kind.split('.')[0] ?? kind);
-    else throw new Error(`kubectl get ${kind}: ${stderrReason(result.stderr) ?? ''}`);
-  }
-  return { ...sortObjects(items), forbidden };
-}
+const classKinds = {
+  ingress: {
+    plural: 'ingressclasses',
+    kind: 'IngressClass',
+    apiVersion: 'networking.k8s.io/v1',
+    path: '/apis/networking.k8s.io/v1/ingressclasses',
+  },
+  storage: {
+    plural: 'storageclasses',
+    kind: 'StorageClass',
+    apiVersion: 'storage.k8s.io/v1',
+    path: '/apis/storage.k8s.io/v1/storageclasses',
+  },
+} as const;
 
 /** IngressClasses and StorageClasses (cluster-wide); undefined for a kind the user may not list. */
-export async function fetchClusterClasses(kubectl: Kubectl): Promise<ClusterClasses> {
-  const list = async (kind: string) => {
-    const result = await kubectl.run(
-      ['get', kind, '--output', 'json', '--request-timeout', '10s'],
-      { allowFailure: true, timeoutMs: 20_000 },
-    );
-    if (result.exitCode !== 0) return undefined;
-    return (JSON.parse(result.stdout) as { items: ClassObject[] }).items;
-  };
-  const both = await kubectl.run(
-    [
-      'get',
-      'ingressclasses.networking.k8s.io,storageclasses.storage.k8s.io',
-      '--output',
-      'json',
-      '--request-timeout',
-      '10s',
-    ],
-    { allowFailure: true, timeoutMs: 20_000 },
-  );
-  if (both.exitCode === 0) {
-    const items = (JSON.parse(both.stdout) as { items: ClassObject[] }).items;
-    return {
-      ingressClasses: items.filter((i) => i.kind === 'IngressClass'),
-      storageClasses: items.filter((i) => i.kind === 'StorageClass'),
-    };
-  }
+export async function fetchClusterClasses(api: KubeApi): Promise<ClusterClasses> {
+  const list = (kind: ListedKind) => listItems<ClassObject>(api, kind, '').catch(() => undefined);
   const [ingressClasses, storageClasses] = await Promise.all([
-    list('ingressclasses.networking.k8s.io'),
-    list('storageclasses.storage.k8s.io'),
+    list(classKinds.ingress),
+    list(classKinds.storage),
   ]);
   return { ingressClasses, storageClasses };
 }

@@ -1,21 +1,27 @@
 // What every doctor check gets: the options, the tools, and the cluster's state gathered once.
 // Each fact is fetched the first time a check asks for it and shared after that, so checks that
 // run at the same time never repeat a call; whatever a fact opened (port-forwards, a database
-// connection) is closed by close().
+// connection) is closed by close(). Reads go through the API client (tools/kube-api.ts: straight
+// from Node when the kubeconfig allows), so no kubectl starts for them; kubectl runs only for
+// what only it does (port-forward), helm for the release.
 import { UserError } from '../errors.js';
+import { type Forward, ServiceForwards } from '../release/port-forward.js';
 import { targetLine } from '../release/release-flags.js';
 import { Helm, type HelmRelease } from '../tools/helm.js';
+import { canI, type KubeApi, KubeApiError, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { errorPrefix, stderrReason, ToolError } from '../tools/run-tool.js';
-import { type AccessQuestion, reviewAccess } from './access-review.js';
+import { cachedVersion } from '../tools/version-cache.js';
+import type { AccessQuestion } from './access-review.js';
 import {
   type ClusterClasses,
   fetchClusterClasses,
   fetchReleaseObjects,
   type ReleaseObjects,
 } from './cluster-state.js';
-import { type Forward, PortForwards } from './port-forward.js';
 import { withTimeout } from './timeout.js';
+
+export type { Forward };
 
 export interface DoctorOptions {
   namespace: string;
@@ -62,7 +68,7 @@ export class DoctorContext {
   readonly now = new Date();
   private readonly facts = new Map<string, Promise<unknown>>();
   private readonly closers: (() => Promise<void>)[] = [];
-  private forwards: PortForwards | undefined;
+  private forwards: ServiceForwards | undefined;
 
   constructor(readonly options: DoctorOptions) {}
 
@@ -105,6 +111,11 @@ export class DoctorContext {
     );
   }
 
+  /** The API client of the cluster kubectl points at (one kept-alive connection). */
+  api(): Promise<KubeApi> {
+    return this.shared('api', async () => kubeApiFor(await this.kubectl(), this.options.env));
+  }
+
   helm(): Promise<Helm> {
     return this.shared('helm', () =>
       Helm.create(
@@ -114,25 +125,26 @@ export class DoctorContext {
     );
   }
 
-  /** kubectl's own version and the API server's, from one `kubectl version`. */
+  /**
+   * kubectl's own version (asked once per build of the binary: tools/version-cache.ts) and the API
+   * server's (GET /version), side by side.
+   */
   versions(): Promise<Versions> {
     return this.shared('versions', async () => {
       const kubectl = await this.kubectl();
-      const result = await kubectl.run(['version', '--output', 'json', '--request-timeout', '5s'], {
-        allowFailure: true,
-        timeoutMs: 10_000,
-      });
-      let parsed: {
-        clientVersion?: { gitVersion?: string };
-        serverVersion?: { gitVersion?: string };
-      } = {};
-      try {
-        parsed = JSON.parse(result.stdout);
-      } catch {}
+      const [client, server] = await Promise.all([
+        kubectlClientVersion(kubectl, this.options.env),
+        kubeApiFor(kubectl, this.options.env)
+          .get<{ gitVersion?: string }>('/version', { timeoutMs: 5_000 })
+          .then(
+            (answer) => ({ version: answer?.gitVersion, error: undefined }),
+            (error: unknown) => ({ version: undefined, error: unreachableReason(error) }),
+          ),
+      ]);
       return {
-        client: parsed.clientVersion?.gitVersion,
-        server: parsed.serverVersion?.gitVersion,
-        error: parsed.serverVersion ? undefined : stderrReason(result.stderr) || 'no answer',
+        client,
+        server: server.version,
+        error: server.version ? undefined : server.error || 'no answer',
       };
     });
   }
@@ -160,17 +172,14 @@ export class DoctorContext {
   namespaceExists(): Promise<boolean> {
     return this.shared('namespace', async () => {
       await this.reachable();
-      const kubectl = await this.kubectl();
-      const result = await kubectl.run(
-        ['get', 'namespace', this.namespace, '--ignore-not-found', '--output', 'name'],
-        { allowFailure: true, timeoutMs: 15_000 },
-      );
-      if (result.exitCode !== 0) {
+      const api = await this.api();
+      try {
+        return (await api.get(`/api/v1/namespaces/${this.namespace}`)) !== undefined;
+      } catch (error) {
         // A user without cluster-wide reads cannot ask; their namespace exists if they work in it.
-        if (/forbidden/i.test(result.stderr)) return true;
-        throw new Error(stderrReason(result.stderr) ?? '');
+        if (error instanceof KubeApiError && error.status === 403) return true;
+        throw new Error(error instanceof Error ? error.message : String(error));
       }
-      return result.stdout.trim() !== '';
     });
   }
 
@@ -178,11 +187,7 @@ export class DoctorContext {
   objects(): Promise<ReleaseObjects> {
     return this.shared('objects', async () => {
       await this.reachable();
-      const objects = await fetchReleaseObjects(
-        await this.kubectl(),
-        this.namespace,
-        this.releaseName,
-      );
+      const objects = await fetchReleaseObjects(await this.api(), this.namespace, this.releaseName);
       const none =
         objects.workloads.length +
           objects.pods.length +
@@ -204,7 +209,7 @@ export class DoctorContext {
   classes(): Promise<ClusterClasses> {
     return this.shared('classes', async () => {
       await this.reachable();
-      return fetchClusterClasses(await this.kubectl());
+      return fetchClusterClasses(await this.api());
     });
   }
 
@@ -214,7 +219,14 @@ export class DoctorContext {
     return this.shared(key, async () => {
       await this.reachable();
       const scope = (await this.namespaceExists()) ? this.namespace : undefined;
-      const answers = await reviewAccess(await this.kubectl(), questions, scope);
+      const api = await this.api();
+      // One SelfSubjectAccessReview per question (what `kubectl auth can-i` creates), all at once.
+      const answers = await Promise.all(
+        questions.map((q) => {
+          const [resource = '', subresource] = q.resource.split('/');
+          return canI(api, q.verb, resource, scope, subresource ? { subresource } : {});
+        }),
+      );
       return new Map(questions.map((q, i) => [`${q.verb} ${q.resource}`, answers[i] === true]));
     });
   }
@@ -250,10 +262,7 @@ export class DoctorContext {
   /** A port-forward to a Service of the release, opened once and closed by close(). */
   async forward(service: string, port: number): Promise<Forward> {
     const kubectl = await this.kubectl();
-    this.forwards ??= new PortForwards(kubectl.binary, {
-      kubeconfig: this.options.kubeconfig,
-      context: this.options.context,
-    });
+    this.forwards ??= new ServiceForwards(kubectl);
     return this.forwards.open(this.namespace, service, port);
   }
 
@@ -263,4 +272,45 @@ export class DoctorContext {
     await Promise.allSettled(this.closers.map((close) => withTimeout(close, 3_000, 'closing')));
     await this.forwards?.closeAll();
   }
+}
+
+/** kubectl's client version: only kubectl knows it, so it is asked once per build of the binary. */
+async function kubectlClientVersion(
+  kubectl: Kubectl,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const version = await cachedVersion(
+    kubectl.binary,
+    async () => {
+      const result = await kubectl.run(['version', '--client', '--output', 'json'], {
+        allowFailure: true,
+        timeoutMs: 10_000,
+      });
+      try {
+        return (
+          (JSON.parse(result.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion
+            ?.gitVersion ?? ''
+        );
+      } catch {
+        return '';
+      }
+    },
+    env,
+  );
+  return version || undefined;
+}
+
+/**
+ * Why the API server did not answer, in the words `kubectl version` used for it (the cluster
+ * checks quote them): a refused connection and refused credentials as kubectl says them, anything
+ * else as the server or the connection said it.
+ */
+export function unreachableReason(error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  const refused = reason.match(/^dial tcp (\S+): connect: connection refused$/);
+  if (refused)
+    return `The connection to the server ${refused[1]} was refused - did you specify the right host or port?`;
+  if (error instanceof KubeApiError && error.status === 401)
+    return `error: You must be logged in to the server (${reason})`;
+  return reason;
 }

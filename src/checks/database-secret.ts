@@ -1,6 +1,5 @@
 // The Secret the pods read the database password from: read once (the password decoded in
 // memory only, never printed) and judged.
-import { stderrReason } from '../tools/run-tool.js';
 import { type CheckResult, fail, pass } from '../ui/check.js';
 import { CannotRun, type DoctorContext } from './context.js';
 import { databaseTarget } from './database-target.js';
@@ -60,29 +59,18 @@ export function secretFact(ctx: DoctorContext): Promise<SecretFact> {
   return ctx.shared('database-secret', async () => {
     const { secret } = await databaseTarget(ctx);
     if (!secret) throw new CannotRun('skipped: hasura takes PGPASSWORD from no Secret');
-    const kubectl = await ctx.kubectl();
-    const result = await kubectl.run(
-      [
-        'get',
-        'secret',
-        secret.name,
-        '--namespace',
-        ctx.namespace,
-        '--ignore-not-found',
-        '--output',
-        'json',
-      ],
-      { allowFailure: true, timeoutMs: 15_000 },
-    );
-    if (result.exitCode !== 0) {
+    const api = await ctx.api();
+    let found: { data?: Record<string, string> } | undefined;
+    try {
+      found = await api.get(`/api/v1/namespaces/${ctx.namespace}/secrets/${secret.name}`);
+    } catch (error) {
       throw new CannotRun(
-        `cannot read Secret ${secret.name}: ${stderrReason(result.stderr, /^Error from server \(Forbidden\): /) ?? ''}`,
+        `cannot read Secret ${secret.name}: ${error instanceof Error ? error.message : String(error)}`,
         `Run doctor as a user who may read Secrets in ${ctx.namespace}.`,
       );
     }
-    if (result.stdout.trim() === '')
-      return { ...secret, exists: false, keys: [], password: undefined };
-    const data = (JSON.parse(result.stdout) as { data?: Record<string, string> }).data ?? {};
+    if (found === undefined) return { ...secret, exists: false, keys: [], password: undefined };
+    const data = found.data ?? {};
     const encoded = data[secret.key];
     return {
       ...secret,

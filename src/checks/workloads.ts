@@ -218,24 +218,15 @@ export function judgeRestarts(
 
 /** The last lines a container wrote before it crashed (its previous run), else its current ones. */
 async function lastLogLines(ctx: DoctorContext, c: ContainerView, lines = 10): Promise<string[]> {
-  const kubectl = await ctx.kubectl();
-  const args = [
-    'logs',
-    c.pod,
-    '-c',
-    c.container,
-    '--namespace',
-    ctx.namespace,
-    '--tail',
-    String(lines),
-  ];
-  for (const extra of [['--previous'], []]) {
-    const result = await kubectl.run([...args, ...extra], {
-      allowFailure: true,
-      timeoutMs: 10_000,
-    });
-    const text = result.stdout.trimEnd();
-    if (result.exitCode === 0 && text !== '') return text.split('\n').slice(-lines);
+  const api = await ctx.api();
+  const path = `/api/v1/namespaces/${ctx.namespace}/pods/${c.pod}/log?container=${encodeURIComponent(c.container)}&tailLines=${lines}`;
+  for (const previous of [true, false]) {
+    const text = (
+      await api
+        .getText(previous ? `${path}&previous=true` : path, { timeoutMs: 10_000 })
+        .catch(() => undefined)
+    )?.trimEnd();
+    if (text) return text.split('\n').slice(-lines);
   }
   return [];
 }

@@ -7,8 +7,11 @@ export function parseForwardingPort(line: string): number | undefined {
 }
 
 /**
- * The reason in kubectl's stderr, in one line: klog lines carry it inside err="..."; the final
- * "error: ..." line is the summary ("lost connection to pod"). Both are kept when they differ.
+ * The reason in kubectl's stderr, in one line (connect, tenant and doctor all report it): klog
+ * lines carry the detail inside err="..."; the final "error: ..." line is the summary ("lost
+ * connection to pod"). A detail that ends in a known network failure is cut to it, after the
+ * summary ("lost connection to pod: connect: connection refused"); any other detail is kubectl's
+ * whole reason, kept alone, since it names the pod and port that failed.
  */
 export function portForwardFailure(stderr: string): string | undefined {
   const lines = stderr
@@ -23,19 +26,18 @@ export function portForwardFailure(stderr: string): string | undefined {
     else if (/^error: /i.test(line)) summary = line.replace(/^error: /i, '');
     else if (!/^[EWI]\d{4} /.test(line) && !/^Handling connection/.test(line)) summary ??= line;
   }
-  if (detail && summary && !detail.includes(summary)) {
-    return `${summary}: ${shortenForwardError(detail)}`;
-  }
-  return summary ?? (detail ? shortenForwardError(detail) : undefined);
+  if (detail === undefined) return summary;
+  const tail = networkFailure(detail);
+  if (tail === undefined) return detail;
+  if (summary === undefined) return tail;
+  return detail.includes(summary) ? summary : `${summary}: ${tail}`;
 }
 
-/** "an error occurred forwarding 4200 -> 4200: error forwarding port ... dial tcp ...: connect: connection refused" -> the tail a person needs. */
-function shortenForwardError(detail: string): string {
-  const refused = detail.match(
+/** "... dial tcp ...: connect: connection refused" -> the tail a person needs. */
+function networkFailure(detail: string): string | undefined {
+  return detail.match(
     /(connect: connection refused|connection reset by peer|i\/o timeout|no route to host)/,
-  );
-  if (refused?.[1]) return refused[1];
-  return detail.length > 200 ? `${detail.slice(0, 197)}...` : detail;
+  )?.[1];
 }
 
 /** Failures a retry will not fix: the user or the cluster has to change something first. */

@@ -1,6 +1,9 @@
-// One `kubectl port-forward svc/NAME LOCAL:PORT` kept alive: started as a child process (an
-// argument array, never a shell), its "Forwarding from" line read for the port, and restarted on
-// the same local port with backoff whenever it exits (a pod restarted, a connection was lost).
+// The one `kubectl port-forward svc/NAME LOCAL:PORT` of this program (connect, tenant, doctor):
+// started as a child process (an argument array, never a shell), its "Forwarding from" line read
+// for the port, its stderr read for why it stopped (forward-output.ts). connect keeps it alive,
+// restarting it on the same local port with backoff whenever it exits (a pod restarted, a
+// connection was lost); doctor (ServiceForwards) opens one per Service once and reports a drop
+// instead of healing it, since doctor describes what is.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { UserError } from '../errors.js';
@@ -33,6 +36,12 @@ export interface ForwardOptions {
   onEvent?: (event: ForwardEvent) => void;
   /** A forward that stayed up this long is healthy again: the next drop starts backoff afresh. */
   stableAfterMs?: number;
+  /** Restart after a drop (the default); when false a drop settles `lost` instead. */
+  restart?: boolean;
+  /** Wait, with backoff, for a pod that is not running yet (the default); false: fail at once. */
+  waitForPods?: boolean;
+  /** The local address to listen on (kubectl's --address); kubectl's default when not given. */
+  address?: string;
 }
 
 interface Run {
@@ -52,6 +61,9 @@ export class SupervisedForward {
   private restartTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private readonly policy: BackoffPolicy;
+  private settleLost: ((reason: string) => void) | undefined;
+  /** Settles with kubectl's reason when a forward that does not restart stops forwarding. */
+  readonly lost: Promise<string>;
 
   constructor(
     private readonly kubectl: KubectlCommand,
@@ -59,6 +71,9 @@ export class SupervisedForward {
     private readonly options: ForwardOptions = {},
   ) {
     this.policy = options.policy ?? forwardBackoff;
+    this.lost = new Promise<string>((resolve) => {
+      this.settleLost = resolve;
+    });
   }
 
   /** The local port, once listening. */
@@ -75,6 +90,7 @@ export class SupervisedForward {
       'port-forward',
       '--namespace',
       this.target.namespace,
+      ...(this.options.address ? ['--address', this.options.address] : []),
       `svc/${this.target.service}`,
       `${localPort === 0 ? '' : localPort}:${this.target.remotePort}`,
     ]);
@@ -106,8 +122,9 @@ export class SupervisedForward {
 
   /**
    * Starts the forward on `localPort` (0: kubectl picks one) and resolves with the port. A pod
-   * that is not running yet is waited for, with backoff, up to `timeoutMs`; a failure no retry
-   * fixes (no such Service, port in use, forbidden) is thrown at once.
+   * that is not running yet is waited for, with backoff, up to `timeoutMs` (unless `waitForPods`
+   * is false); a failure no retry fixes (no such Service, port in use, forbidden) is thrown at
+   * once, and so is a kubectl that has not started forwarding by then.
    */
   async start(localPort: number, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
@@ -115,14 +132,33 @@ export class SupervisedForward {
       if (this.stopping) throw new UserError('Stopped before the port-forward was ready.');
       const run = this.spawnRun(localPort);
       this.run = run;
-      const outcome = await run.ready;
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        run.ready,
+        new Promise<'late'>((resolve) => {
+          // A kubectl that neither forwards nor exits (a hung connection) is given up on; at
+          // least 10 s, so a short retry budget still hears why the last attempt failed.
+          timer = setTimeout(() => resolve('late'), Math.max(10_000, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        run.child.kill('SIGTERM');
+        throw new UserError(
+          `kubectl port-forward ${this.description} did not start within ${formatDuration(Math.max(10_000, timeoutMs))}.`,
+        );
+      }
       if ('port' in outcome) {
         this.localPort = outcome.port;
         this.watch(run);
         return outcome.port;
       }
       const remaining = deadline - Date.now();
-      if (isPermanentForwardFailure(outcome.exited) || remaining <= 0) {
+      if (
+        isPermanentForwardFailure(outcome.exited) ||
+        remaining <= 0 ||
+        this.options.waitForPods === false
+      ) {
         throw new UserError(`kubectl port-forward ${this.description} failed: ${outcome.exited}.`, {
           hint: isPermanentForwardFailure(outcome.exited)
             ? undefined
@@ -143,7 +179,8 @@ export class SupervisedForward {
       setTimeout(() => {
         if (this.stopping || this.run !== run) return;
         clearTimeout(this.stableTimer);
-        this.scheduleRestart(reason);
+        if (this.options.restart === false) this.settleLost?.(reason);
+        else this.scheduleRestart(reason);
       }, grace);
     });
   }
@@ -191,4 +228,56 @@ export class SupervisedForward {
 /** "reconnecting in 2 s (attempt 2)": the drop as the user reads it. */
 export function describeDrop(event: Extract<ForwardEvent, { type: 'dropped' }>): string {
   return `${event.reason}; reconnecting in ${formatDuration(event.retryInMs)}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+}
+
+/** A local port reaching a Service, and why it stopped when it does (doctor's forwards). */
+export interface Forward {
+  localPort: number;
+  /** Settles, with why, when kubectl stops forwarding (it exits on the first broken connection). */
+  lost: Promise<Error>;
+}
+
+/**
+ * doctor's port-forwards to the release's Services: opened on demand on 127.0.0.1, once per
+ * Service and port (shared by the checks that need it), never restarted (a drop is what doctor
+ * reports), all closed by closeAll() whatever happens. A pod that is not running fails at once:
+ * doctor says so rather than waiting for it.
+ */
+export class ServiceForwards {
+  private readonly forwards: SupervisedForward[] = [];
+  private readonly opened = new Map<string, Promise<Forward>>();
+
+  constructor(
+    private readonly kubectl: KubectlCommand,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  /** A local port on 127.0.0.1 that reaches `port` of Service `service`. */
+  open(namespace: string, service: string, port: number): Promise<Forward> {
+    const key = `${namespace}/${service}:${port}`;
+    let forward = this.opened.get(key);
+    if (!forward) {
+      const supervised = new SupervisedForward(
+        this.kubectl,
+        { namespace, service, remotePort: port },
+        { restart: false, waitForPods: false, address: '127.0.0.1' },
+      );
+      this.forwards.push(supervised);
+      forward = supervised.start(0, this.timeoutMs).then((localPort) => ({
+        localPort,
+        lost: supervised.lost.then(
+          (reason) => new Error(`the port-forward to service ${service} broke: ${reason}`),
+        ),
+      }));
+      this.opened.set(key, forward);
+    }
+    return forward;
+  }
+
+  /** Ends every forward and waits until the processes are gone. */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled(this.forwards.map((f) => f.stop()));
+    this.forwards.length = 0;
+    this.opened.clear();
+  }
 }

@@ -122,8 +122,16 @@ export interface KubeApi {
   readonly transport: 'direct' | 'kubectl';
   /** A GET; `undefined` when the object does not exist (404). */
   get<T>(path: string, options?: { timeoutMs?: number }): Promise<T | undefined>;
+  /** A GET of a plain-text answer (a pod's log); `undefined` when the object does not exist (404). */
+  getText(path: string, options?: { timeoutMs?: number }): Promise<string | undefined>;
   /** A POST of a JSON body; the created (or reviewed) object comes back. */
-  post<T>(path: string, body: unknown, options?: { timeoutMs?: number }): Promise<T>;
+  post<T>(path: string, body: unknown, options?: PostOptions): Promise<T>;
+}
+
+export interface PostOptions {
+  timeoutMs?: number;
+  /** Impersonate this user (kubectl's --as), e.g. to ask what a ServiceAccount may do. */
+  as?: string;
 }
 
 const defaultTimeoutMs = 15_000;
@@ -172,8 +180,9 @@ class DirectKubeApi implements KubeApi {
     path: string,
     body: string | undefined,
     timeoutMs: number,
+    extra: Record<string, string> = {},
   ): Promise<{ status: number; body: string }> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: 'application/json', ...extra };
     if (this.connection.token) headers.Authorization = `Bearer ${this.connection.token}`;
     else if (this.connection.basicAuth)
       headers.Authorization = `Basic ${this.connection.basicAuth}`;
@@ -233,12 +242,27 @@ class DirectKubeApi implements KubeApi {
     return JSON.parse(res.body) as T;
   }
 
-  async post<T>(path: string, body: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+  async getText(path: string, options: { timeoutMs?: number } = {}): Promise<string | undefined> {
+    const res = await this.send('GET', path, undefined, options.timeoutMs ?? defaultTimeoutMs, {
+      Accept: '*/*',
+    });
+    if (res.status === 404) return undefined;
+    if (res.status >= 300)
+      throw new KubeApiError(statusMessage(res.status, res.body), {
+        method: 'GET',
+        path,
+        status: res.status,
+      });
+    return res.body;
+  }
+
+  async post<T>(path: string, body: unknown, options: PostOptions = {}): Promise<T> {
     const res = await this.send(
       'POST',
       path,
       JSON.stringify(body),
       options.timeoutMs ?? defaultTimeoutMs,
+      options.as ? { 'Impersonate-User': options.as } : {},
     );
     if (res.status >= 300)
       throw new KubeApiError(statusMessage(res.status, res.body), {
@@ -273,9 +297,21 @@ class KubectlRawApi implements KubeApi {
     throw KubectlRawApi.refusal('GET', path, result.stderr);
   }
 
-  async post<T>(path: string, body: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+  async getText(path: string, options: { timeoutMs?: number } = {}): Promise<string | undefined> {
+    announce('GET', path, this.transport);
+    const result = await this.kubectl.run(['get', '--raw', path], {
+      allowFailure: true,
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+    });
+    if (result.exitCode === 0) return result.stdout;
+    if (/\(NotFound\)/.test(result.stderr)) return undefined;
+    throw KubectlRawApi.refusal('GET', path, result.stderr);
+  }
+
+  async post<T>(path: string, body: unknown, options: PostOptions = {}): Promise<T> {
     announce('POST', path, this.transport);
-    const result = await this.kubectl.run(['create', '--raw', path, '-f', '-'], {
+    const as = options.as ? ['--as', options.as] : [];
+    const result = await this.kubectl.run(['create', '--raw', path, '-f', '-', ...as], {
       allowFailure: true,
       input: JSON.stringify(body),
       timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
@@ -308,6 +344,7 @@ export async function canI(
   verb: string,
   resource: string,
   namespace: string | undefined,
+  options: { as?: string; subresource?: string } = {},
 ): Promise<boolean> {
   const dot = resource.indexOf('.');
   const review = await api.post<{ status?: { allowed?: boolean } }>(
@@ -320,10 +357,12 @@ export async function canI(
           verb,
           resource: dot === -1 ? resource : resource.slice(0, dot),
           group: dot === -1 ? '' : resource.slice(dot + 1),
+          ...(options.subresource ? { subresource: options.subresource } : {}),
           ...(namespace ? { namespace } : {}),
         },
       },
     },
+    options.as ? { as: options.as } : {},
   );
   return review.status?.allowed === true;
 }

@@ -50,4 +50,30 @@ describe('kubectl port-forward output', () => {
     ).toBe(false);
     expect(isPermanentForwardFailure('lost connection to pod')).toBe(false);
   });
+
+  // connect and doctor had one parser each; the one left keeps what each one's test asserts:
+  // a known network failure is cut to its tail after kubectl's summary (connect's), any other
+  // detail is kept whole and alone, since it names the pod and port (doctor's).
+  it('one rule for connect and doctor: a known network failure cut short, any other detail kept whole', () => {
+    const klog = (detail: string) =>
+      `E1123 19:32:46.803848    7755 portforward.go:424] "Unhandled Error" err="${detail}"\nerror: lost connection to pod\n`;
+    expect(
+      portForwardFailure(
+        klog(
+          'an error occurred forwarding 5432 -> 5432: read tcp 10.0.0.1:1->10.0.0.2:5432: i/o timeout',
+        ),
+      ),
+    ).toBe('lost connection to pod: i/o timeout');
+    const whole =
+      'an error occurred forwarding 36693 -> 8080: error forwarding port 8080 to pod ui-1/ns, uid : no forward found for port 8080 in pod \\"ns/ui-1\\"';
+    expect(portForwardFailure(klog(whole))).toBe(
+      'an error occurred forwarding 36693 -> 8080: error forwarding port 8080 to pod ui-1/ns, uid : no forward found for port 8080 in pod "ns/ui-1"',
+    );
+    // Only a known tail and no summary: the tail alone.
+    expect(
+      portForwardFailure(
+        'E1123 19:32:46.803848 1 portforward.go:424] "Unhandled Error" err="dial tcp 127.0.0.1:1: connect: connection refused"\n',
+      ),
+    ).toBe('connect: connection refused');
+  });
 });

@@ -5,7 +5,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ForwardEvent, SupervisedForward } from '../../src/release/port-forward.js';
+import {
+  type ForwardEvent,
+  ServiceForwards,
+  SupervisedForward,
+} from '../../src/release/port-forward.js';
 
 const fakeKubectl = `
 const fs = require('node:fs');
@@ -185,5 +189,66 @@ describe('SupervisedForward', () => {
     expect(events).toEqual([]);
     expect(await argsOfRuns()).toHaveLength(1);
     expect(existsSync(join(dir, 'drop'))).toBe(false);
+  });
+});
+
+describe('ServiceForwards (doctor)', () => {
+  const kubectl = () => ({
+    binary: process.execPath,
+    argv: (args: readonly string[]) => [join(dir, 'kubectl.cjs'), '--kubeconfig', 'k', ...args],
+  });
+
+  it('opens one forward per Service and port on 127.0.0.1, and reports a drop instead of restarting', async () => {
+    await writeFile(join(dir, 'runs.json'), JSON.stringify(['listen', 'listen']));
+    const forwards = new ServiceForwards(kubectl());
+    try {
+      const [a, b] = await Promise.all([
+        forwards.open('prefect', 'prefect-server-postgresql', 5432),
+        forwards.open('prefect', 'prefect-server-postgresql', 5432),
+      ]);
+      expect(a).toBe(b);
+      expect(a.localPort).toBe(45123);
+      expect(await argsOfRuns()).toEqual([
+        [
+          '--kubeconfig',
+          'k',
+          'port-forward',
+          '--namespace',
+          'prefect',
+          '--address',
+          '127.0.0.1',
+          'svc/prefect-server-postgresql',
+          ':5432',
+        ],
+      ]);
+      await writeFile(join(dir, 'drop'), '');
+      const lost = await a.lost;
+      expect(lost.message).toBe(
+        'the port-forward to service prefect-server-postgresql broke: lost connection to pod: connect: connection refused',
+      );
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await argsOfRuns()).toHaveLength(1);
+    } finally {
+      await forwards.closeAll();
+    }
+  });
+
+  it('fails at once on a pod that is not running: doctor says so rather than waiting', async () => {
+    await writeFile(
+      join(dir, 'runs.json'),
+      JSON.stringify([
+        'fail:unable to forward port because pod is not running. Current status=Pending',
+        'listen',
+      ]),
+    );
+    const forwards = new ServiceForwards(kubectl());
+    try {
+      await expect(forwards.open('prefect', 'prefect-server-apollo', 4200)).rejects.toThrow(
+        'kubectl port-forward svc/prefect-server-apollo:4200 in prefect failed: unable to forward port because pod is not running. Current status=Pending.',
+      );
+      expect(await argsOfRuns()).toHaveLength(1);
+    } finally {
+      await forwards.closeAll();
+    }
   });
 });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { accessReviewList } from '../../src/checks/access-review.js';
 import { kubeVersionSupport, satisfiesKubeVersion } from '../../src/checks/cluster.js';
 import { judgeCreate, kindsForFeatures } from '../../src/checks/permissions.js';
-import { forwardFailure } from '../../src/checks/port-forward.js';
 import { helmVersionProblem, versionSkew } from '../../src/checks/tools.js';
+import { portForwardFailure as forwardFailure } from '../../src/release/forward-output.js';
 
 describe('tools', () => {
   it.each([
