@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { bundledChartPath } from '../release/chart-source.js';
 import type { ClassObject } from '../tools/kube-objects.js';
-import { stderrReason } from '../tools/run-tool.js';
+import { kubeconfigContext } from '../tools/kubeconfig.js';
 import { type CheckResult, fail, pass, warn } from '../ui/check.js';
 import { compareVersions } from '../values/values-era.js';
 import type { FactCheck } from './check-facts.js';
@@ -60,13 +60,11 @@ const contextCheck: DoctorCheck = {
     const kubectl = await ctx.kubectl().catch((error: unknown) => {
       throw new CannotRun(`skipped: ${error instanceof Error ? error.message : String(error)}`);
     });
-    const result = await kubectl.run(['config', 'view', '--minify', '--output', 'json'], {
-      allowFailure: true,
-      timeoutMs: 10_000,
-    });
+    // The kubeconfig is read from Node (tools/kubeconfig.ts), as `kubectl config view --minify`.
+    const found = kubeconfigContext(kubectl.clusterRef(), ctx.options.env);
     const named = ctx.options.context;
-    if (result.exitCode !== 0) {
-      const reason = stderrReason(result.stderr, /^error: /i) ?? '';
+    if ('error' in found) {
+      const reason = found.error;
       return fail(
         named
           ? `context ${named} is not in the kubeconfig (${reason})`
@@ -77,14 +75,7 @@ const contextCheck: DoctorCheck = {
         Boolean(named),
       );
     }
-    const config = JSON.parse(result.stdout) as {
-      'current-context'?: string;
-      contexts?: { name: string; context?: { cluster?: string; namespace?: string } }[];
-    };
-    const context = config.contexts?.[0];
-    return pass(
-      `context ${context?.name ?? config['current-context'] ?? '(unnamed)'}${context?.context?.cluster ? `, cluster ${context.context.cluster}` : ''}`,
-    );
+    return pass(`context ${found.name}${found.cluster ? `, cluster ${found.cluster}` : ''}`);
   },
 };
 

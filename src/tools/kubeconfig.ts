@@ -86,6 +86,27 @@ function fileOrData(
   return undefined;
 }
 
+/**
+ * The context a kubeconfig target names and its cluster, read the way `kubectl config view
+ * --minify` reads them (no kubectl start); a target that names none says why in kubectl's words.
+ */
+export function kubeconfigContext(
+  target: ClusterTarget,
+  env: NodeJS.ProcessEnv = process.env,
+): { name: string; cluster: string | undefined } | { error: string } {
+  let files: KubeconfigFile[];
+  try {
+    files = readKubeconfigs(kubeconfigFiles(target, env));
+  } catch (error) {
+    return { error: `error loading config file: ${(error as Error).message}` };
+  }
+  const name = target.context ?? files.map((f) => f.config['current-context']).find(Boolean);
+  if (!name) return { error: 'current-context must exist in order to minify' };
+  const context = findNamed(files, (c) => c.contexts, name)?.entry.context;
+  if (!context) return { error: `cannot locate context ${name}` };
+  return { name, cluster: typeof context.cluster === 'string' ? context.cluster : undefined };
+}
+
 const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 export function resolveConnection(

@@ -4,7 +4,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kubeconfigFiles, resolveConnection } from '../../src/tools/kubeconfig.js';
+import {
+  kubeconfigContext,
+  kubeconfigFiles,
+  resolveConnection,
+} from '../../src/tools/kubeconfig.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -121,6 +125,37 @@ users: [{name: u, user: ${user}}]
     expect(resolveConnection({ kubeconfig: join(dir, 'absent.yaml') }, {})).toEqual({
       kind: 'unsupported',
       reason: 'no kubeconfig file',
+    });
+  });
+});
+
+// doctor's "the kube context resolves" reads this instead of starting `kubectl config view`.
+describe('kubeconfigContext', () => {
+  it("names the context and its cluster, or says why not in kubectl config view's words", async () => {
+    const path = await file(
+      'contexts.yaml',
+      `apiVersion: v1
+kind: Config
+current-context: dev
+clusters: [{name: c1, cluster: {server: https://127.0.0.1:6443}}]
+users: [{name: u1, user: {token: t}}]
+contexts: [{name: dev, context: {cluster: c1, user: u1}}, {name: bare, context: {user: u1}}]
+`,
+    );
+    expect(kubeconfigContext({ kubeconfig: path }, {})).toEqual({ name: 'dev', cluster: 'c1' });
+    expect(kubeconfigContext({ kubeconfig: path, context: 'bare' }, {})).toEqual({
+      name: 'bare',
+      cluster: undefined,
+    });
+    expect(kubeconfigContext({ kubeconfig: path, context: 'nope' }, {})).toEqual({
+      error: 'cannot locate context nope',
+    });
+    const none = await file('no-current.yaml', 'apiVersion: v1\nkind: Config\nclusters: []\n');
+    expect(kubeconfigContext({ kubeconfig: none }, {})).toEqual({
+      error: 'current-context must exist in order to minify',
+    });
+    expect(kubeconfigContext({ kubeconfig: join(dir, 'missing.yaml') }, {})).toEqual({
+      error: 'current-context must exist in order to minify',
     });
   });
 });
