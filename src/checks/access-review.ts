@@ -1,7 +1,7 @@
-// `kubectl auth can-i` for many questions in one kubectl process: a List of
-// SelfSubjectAccessReviews is created in one go (what can-i creates one at a time), and each
-// answer is read back in order.
-import type { Kubectl } from '../tools/kubectl.js';
+// `kubectl auth can-i` for many questions at once, over the API client: the questions install's
+// preflight and doctor ask (what the user may create, what doctor may read), answered the same
+// way for both.
+import { canI, type KubeApi } from '../tools/kube-api.js';
 
 export interface AccessQuestion {
   verb: string;
@@ -23,7 +23,7 @@ function attributes(question: AccessQuestion, namespace: string | undefined) {
   };
 }
 
-/** The manifest: exported for the unit tests. */
+/** The same reviews as one List manifest (what `kubectl create -f -` takes); the unit tests read the attributes through it. */
 export function accessReviewList(
   questions: readonly AccessQuestion[],
   namespace: string | undefined,
@@ -39,33 +39,21 @@ export function accessReviewList(
   });
 }
 
-/** One answer per question, in order: true when allowed. */
-export async function reviewAccess(
-  kubectl: Kubectl,
+/**
+ * The answers, keyed "verb resource": one SelfSubjectAccessReview per question (what
+ * `kubectl auth can-i` creates), all at once over the API client, in `namespace` (cluster-wide
+ * when undefined).
+ */
+export async function accessAnswers(
+  api: KubeApi,
   questions: readonly AccessQuestion[],
   namespace: string | undefined,
-): Promise<boolean[]> {
-  if (questions.length === 0) return [];
-  const result = await kubectl.run(
-    [
-      'create',
-      '--filename',
-      '-',
-      '--output',
-      'jsonpath={.status.allowed}{"\\n"}',
-      '--request-timeout',
-      '10s',
-    ],
-    { input: accessReviewList(questions, namespace), timeoutMs: 20_000 },
+): Promise<Map<string, boolean>> {
+  const answers = await Promise.all(
+    questions.map((q) => {
+      const [resource = '', subresource] = q.resource.split('/');
+      return canI(api, q.verb, resource, namespace, subresource ? { subresource } : {});
+    }),
   );
-  const answers = result.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  if (answers.length !== questions.length) {
-    throw new Error(
-      `expected ${questions.length} access review answers from kubectl, got ${answers.length}`,
-    );
-  }
-  return answers.map((a) => a === 'true');
+  return new Map(questions.map((q, i) => [`${q.verb} ${q.resource}`, answers[i] === true]));
 }

@@ -4,10 +4,10 @@
 import type { InstallPlan } from '../plan/install-plan.js';
 import { type ReleaseRecord, releaseRecords } from '../release/release-records.js';
 import type { Helm } from '../tools/helm.js';
-import { canI, type KubeApi, KubeApiError, kubeApiFor } from '../tools/kube-api.js';
+import { type KubeApi, KubeApiError, kubeApiFor } from '../tools/kube-api.js';
 import type { ClassObject, KubeList } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
-import type { AccessQuestion } from './access-review.js';
+import { type AccessQuestion, accessAnswers } from './access-review.js';
 import type { CheckFacts, ServerAnswer } from './check-facts.js';
 import type { ClusterClasses } from './cluster-state.js';
 import { CannotRun } from './context.js';
@@ -100,13 +100,7 @@ export function installFacts(given: {
       }),
     async access(questions: readonly AccessQuestion[]) {
       const scope = (await facts.namespaceExists()) ? plan.namespace : undefined;
-      const answers = await Promise.all(
-        questions.map(
-          async (q) =>
-            [`${q.verb} ${q.resource}`, await canI(api, q.verb, q.resource, scope)] as const,
-        ),
-      );
-      return new Map(answers);
+      return accessAnswers(api, questions, scope);
     },
     releaseFeatures: async () => undefined,
     release: () => shared('release', () => releaseRecords(api, helm, plan.namespace, plan.release)),
