@@ -8,11 +8,11 @@ import { UserError } from '../errors.js';
 import { type Forward, ServiceForwards } from '../release/port-forward.js';
 import { targetLine } from '../release/release-flags.js';
 import { Helm, type HelmRelease } from '../tools/helm.js';
-import { canI, type KubeApi, KubeApiError, kubeApiFor } from '../tools/kube-api.js';
+import { type KubeApi, KubeApiError, kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { errorPrefix, stderrReason, ToolError } from '../tools/run-tool.js';
 import { cachedVersion } from '../tools/version-cache.js';
-import type { AccessQuestion } from './access-review.js';
+import { type AccessQuestion, accessAnswers } from './access-review.js';
 import {
   type ClusterClasses,
   fetchClusterClasses,
@@ -219,15 +219,7 @@ export class DoctorContext {
     return this.shared(key, async () => {
       await this.reachable();
       const scope = (await this.namespaceExists()) ? this.namespace : undefined;
-      const api = await this.api();
-      // One SelfSubjectAccessReview per question (what `kubectl auth can-i` creates), all at once.
-      const answers = await Promise.all(
-        questions.map((q) => {
-          const [resource = '', subresource] = q.resource.split('/');
-          return canI(api, q.verb, resource, scope, subresource ? { subresource } : {});
-        }),
-      );
-      return new Map(questions.map((q, i) => [`${q.verb} ${q.resource}`, answers[i] === true]));
+      return accessAnswers(await this.api(), questions, scope);
     });
   }
 
