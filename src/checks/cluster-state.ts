@@ -150,8 +150,19 @@ const classKinds = {
 } as const;
 
 /** IngressClasses and StorageClasses (cluster-wide); undefined for a kind the user may not list. */
+/**
+ * The cluster's IngressClasses and StorageClasses, for install's preflight and doctor alike. Only a
+ * refusal (403) means "you may not list them" (undefined); a cluster without the API has none; any
+ * other failure is the check's to report.
+ */
 export async function fetchClusterClasses(api: KubeApi): Promise<ClusterClasses> {
-  const list = (kind: ListedKind) => listItems<ClassObject>(api, kind, '').catch(() => undefined);
+  const list = (kind: ListedKind) =>
+    listItems<ClassObject>(api, kind, '')
+      .then((items) => items ?? [])
+      .catch((error: unknown) => {
+        if (error instanceof KubeApiError && error.status === 403) return undefined;
+        throw error;
+      });
   const [ingressClasses, storageClasses] = await Promise.all([
     list(classKinds.ingress),
     list(classKinds.storage),

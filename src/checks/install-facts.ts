@@ -5,11 +5,10 @@ import type { InstallPlan } from '../plan/install-plan.js';
 import { type ReleaseRecord, releaseRecords } from '../release/release-records.js';
 import type { Helm } from '../tools/helm.js';
 import { type KubeApi, KubeApiError, kubeApiFor } from '../tools/kube-api.js';
-import type { ClassObject, KubeList } from '../tools/kube-objects.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { type AccessQuestion, accessAnswers } from './access-review.js';
 import type { CheckFacts, ServerAnswer } from './check-facts.js';
-import type { ClusterClasses } from './cluster-state.js';
+import { fetchClusterClasses } from './cluster-state.js';
 import { CannotRun } from './context.js';
 
 export interface InstallFacts extends CheckFacts {
@@ -46,14 +45,6 @@ export function installFacts(given: {
     return fact;
   };
   if (given.release) once.set('release', given.release);
-  const listClasses = (path: string) =>
-    api
-      .get<KubeList<ClassObject>>(path)
-      .then((list) => list?.items ?? [])
-      .catch((error: unknown) => {
-        if (forbidden(error)) return undefined;
-        throw error;
-      });
   const facts: InstallFacts = {
     namespace: plan.namespace,
     plan,
@@ -90,14 +81,7 @@ export function installFacts(given: {
             throw error;
           }),
       ),
-    classes: () =>
-      shared('classes', async (): Promise<ClusterClasses> => {
-        const [storageClasses, ingressClasses] = await Promise.all([
-          listClasses('/apis/storage.k8s.io/v1/storageclasses'),
-          listClasses('/apis/networking.k8s.io/v1/ingressclasses'),
-        ]);
-        return { storageClasses, ingressClasses };
-      }),
+    classes: () => shared('classes', () => fetchClusterClasses(api)),
     async access(questions: readonly AccessQuestion[]) {
       const scope = (await facts.namespaceExists()) ? plan.namespace : undefined;
       return accessAnswers(api, questions, scope);

@@ -72,14 +72,36 @@ describe('the release objects', () => {
     ).rejects.toThrow('cannot list services: no answer');
   });
 
-  it('classes: a kind that cannot be listed is unknown (undefined), not empty', async () => {
+  it('classes: a kind the user may not list (403) is unknown (undefined), not empty', async () => {
     const classes = await fetchClusterClasses(
       api((path) =>
-        path.includes('storageclasses') ? new Error('forbidden') : { items: [item('nginx')] },
+        path.includes('storageclasses')
+          ? new KubeApiError('storageclasses is forbidden', { method: 'GET', path, status: 403 })
+          : { items: [item('nginx')] },
       ),
     );
     expect(classes.storageClasses).toBeUndefined();
     expect(classes.ingressClasses?.[0]).toMatchObject({ kind: 'IngressClass' });
+  });
+
+  // Install's preflight and doctor read the classes through this one function. Doctor used to
+  // call any failure "you may not list"; install's reading is kept: only a 403 says that, a
+  // cluster without the API has no classes, and any other failure is reported as what it is.
+  it('classes: an API the cluster lacks (404) holds none; another failure is not called a refusal', async () => {
+    const none = await fetchClusterClasses(api(() => undefined));
+    expect(none).toEqual({ ingressClasses: [], storageClasses: [] });
+    await expect(
+      fetchClusterClasses(
+        api(
+          (path) =>
+            new KubeApiError('the server was unable to return a response in the time allotted', {
+              method: 'GET',
+              path,
+              status: 504,
+            }),
+        ),
+      ),
+    ).rejects.toThrow('unable to return a response');
   });
 });
 
