@@ -9,36 +9,6 @@ export interface AccessQuestion {
   resource: string;
 }
 
-function attributes(question: AccessQuestion, namespace: string | undefined) {
-  const [kindAndGroup = '', subresource] = question.resource.split('/');
-  const dot = kindAndGroup.indexOf('.');
-  const resource = dot === -1 ? kindAndGroup : kindAndGroup.slice(0, dot);
-  const group = dot === -1 ? '' : kindAndGroup.slice(dot + 1);
-  return {
-    verb: question.verb,
-    group,
-    resource,
-    ...(subresource ? { subresource } : {}),
-    ...(namespace ? { namespace } : {}),
-  };
-}
-
-/** The same reviews as one List manifest (what `kubectl create -f -` takes); the unit tests read the attributes through it. */
-export function accessReviewList(
-  questions: readonly AccessQuestion[],
-  namespace: string | undefined,
-): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: questions.map((q) => ({
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: attributes(q, namespace) },
-    })),
-  });
-}
-
 /**
  * The answers, keyed "verb resource": one SelfSubjectAccessReview per question (what
  * `kubectl auth can-i` creates), all at once over the API client, in `namespace` (cluster-wide

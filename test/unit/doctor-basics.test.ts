@@ -1,10 +1,11 @@
 // doctor's tools, cluster and permission checks: the decisions, on plain values.
 import { describe, expect, it } from 'vitest';
-import { accessReviewList } from '../../src/checks/access-review.js';
+import { accessAnswers } from '../../src/checks/access-review.js';
 import { kubeVersionSupport, satisfiesKubeVersion } from '../../src/checks/cluster.js';
 import { judgeCreate, kindsForFeatures } from '../../src/checks/permissions.js';
 import { helmVersionProblem, versionSkew } from '../../src/checks/tools.js';
 import { portForwardFailure as forwardFailure } from '../../src/release/forward-output.js';
+import type { KubeApi } from '../../src/tools/kube-api.js';
 
 describe('tools', () => {
   it.each([
@@ -101,18 +102,39 @@ describe('permissions', () => {
     ).toBe('pass');
   });
 
-  it('builds one SelfSubjectAccessReview per question, subresources included', () => {
-    const list = JSON.parse(
-      accessReviewList(
-        [
-          { verb: 'create', resource: 'deployments.apps' },
-          { verb: 'create', resource: 'pods/portforward' },
-          { verb: 'create', resource: 'rolebindings.rbac.authorization.k8s.io' },
-        ],
-        'prefect',
-      ),
+  it('asks one SelfSubjectAccessReview per question, subresources included', async () => {
+    const posted: { path: string; body: { spec: { resourceAttributes: unknown } } }[] = [];
+    const api: KubeApi = {
+      transport: 'direct',
+      async get() {
+        throw new Error('not asked');
+      },
+      async getText() {
+        throw new Error('not asked');
+      },
+      async post<T>(path: string, body: unknown): Promise<T> {
+        posted.push({ path, body: body as (typeof posted)[number]['body'] });
+        return { status: { allowed: posted.length !== 2 } } as T;
+      },
+    };
+    const answers = await accessAnswers(
+      api,
+      [
+        { verb: 'create', resource: 'deployments.apps' },
+        { verb: 'create', resource: 'pods/portforward' },
+        { verb: 'create', resource: 'rolebindings.rbac.authorization.k8s.io' },
+      ],
+      'prefect',
     );
-    expect(list.kind).toBe('List');
+    expect([...answers]).toEqual([
+      ['create deployments.apps', true],
+      ['create pods/portforward', false],
+      ['create rolebindings.rbac.authorization.k8s.io', true],
+    ]);
+    expect(new Set(posted.map((p) => p.path))).toEqual(
+      new Set(['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews']),
+    );
+    const list = { items: posted.map((p) => p.body) };
     expect(
       list.items.map((i: { spec: { resourceAttributes: unknown } }) => i.spec.resourceAttributes),
     ).toEqual([
