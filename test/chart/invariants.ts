@@ -29,11 +29,12 @@ export const COMPONENTS = [
   'ui',
   'agent',
   'create-tenant',
+  'retention',
   'serviceaccount',
   'test',
 ];
 
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job', 'Pod'];
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'Pod'];
 const PASSWORD_ENV = ['PGPASSWORD', 'PREFECT_SERVER__DATABASE__PASSWORD', 'POSTGRES_PASSWORD'];
 
 export interface InvariantOptions {

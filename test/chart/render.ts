@@ -229,8 +229,9 @@ export class Rendered {
   }
 }
 
-/** Pod spec of a workload (Deployment, StatefulSet, Job) or of a Pod. */
+/** Pod spec of a workload (Deployment, StatefulSet, Job, CronJob) or of a Pod. */
 export function podSpec(object: K8sObject): K8sObject {
+  if (object.kind === 'CronJob') return object.spec.jobTemplate.spec.template.spec;
   return object.kind === 'Pod' ? object.spec : object.spec.template.spec;
 }
 
