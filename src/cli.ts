@@ -15,7 +15,7 @@ import { ExitCode, UserError } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { endQuietlyOnBrokenPipe } from './ui/broken-pipe.js';
 import { installInterruptHandler, interruptedAtPrompt } from './ui/interrupt.js';
-import { configureOutput } from './ui/output.js';
+import { configureOutput } from './ui/output-settings.js';
 import { printError } from './ui/print-error.js';
 
 /** The package's own version, read once from the package.json shipped beside dist/. */
@@ -26,12 +26,31 @@ export function packageVersion(): string {
   return packageJson.version;
 }
 
+/** Every command, by the name it is invoked with, in the order of the top-level help. */
+const commandDefinitions: readonly (readonly [string, (program: Command) => void])[] = [
+  ['install', defineInstall],
+  ['upgrade', defineUpgrade],
+  ['doctor', defineDoctor],
+  ['connect', defineConnect],
+  ['tenant', defineTenant],
+  ['values', defineValues],
+  ['verify-key', defineVerifyKey],
+  ['status', defineStatus],
+  ['uninstall', defineUninstall],
+  ['completion', defineCompletion],
+];
+
+/** The command argv invokes: its first word after the root flags (--debug, -q, ...). */
+function invokedCommand(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((arg) => !arg.startsWith('-'));
+}
+
 /**
- * The whole command tree. Subcommands are created with `program.command()` so they inherit
- * exitOverride and the output settings; action bodies load their heavy modules lazily so that
- * `--help` stays as fast as a bare `node`.
+ * The whole command tree (or, given the invoked command's name, just that command). Subcommands
+ * are created with `program.command()` so they inherit exitOverride and the output settings;
+ * action bodies load their heavy modules lazily so that `--help` stays as fast as a bare `node`.
  */
-export function buildProgram(): Command {
+export function buildProgram(invoked?: string): Command {
   const program = new Command('prefect-server')
     .description('Install and operate Prefect Server 1.x on Kubernetes, through helm and kubectl.')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -44,16 +63,12 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
 
-  defineInstall(program);
-  defineUpgrade(program);
-  defineDoctor(program);
-  defineConnect(program);
-  defineTenant(program);
-  defineValues(program);
-  defineVerifyKey(program);
-  defineStatus(program);
-  defineUninstall(program);
-  defineCompletion(program);
+  // Invoked as `prefect-server values ...`, only that command is defined: its flags and help are
+  // the same, and building the others' (a good part of start-up) would be for nothing. The
+  // completion script lists every command, so it always gets the whole tree.
+  const only =
+    invoked === 'completion' ? undefined : commandDefinitions.find(([n]) => n === invoked);
+  for (const [, define] of only ? [only] : commandDefinitions) define(program);
 
   // Root options count only before the subcommand, so `upgrade --version X` is the chart version
   // and not the CLI's own; --debug and --quiet are offered on every command instead.
@@ -83,7 +98,7 @@ Examples:
  */
 export async function main(argv: readonly string[]): Promise<number> {
   endQuietlyOnBrokenPipe();
-  const program = buildProgram();
+  const program = buildProgram(invokedCommand(argv));
   installInterruptHandler();
   if (argv.includes('--debug')) await logCommandsAndRequests();
   try {

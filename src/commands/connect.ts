@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../plan/duration.js';
 import { releaseRuleHelp } from '../release/release-ref.js';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 import { addClusterOptions, parsePort } from './plan-options.js';
 
 interface ConnectFlags {
@@ -73,7 +73,7 @@ Examples:
           open: flags.open ?? false,
           timeoutMs: flags.timeout,
         },
-        createOutput({ quiet: flags.printConfig ?? false }),
+        await loadOutput({ quiet: flags.printConfig ?? false }),
       );
     });
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { releaseRuleHelp } from '../release/release-ref.js';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 import { addClusterOptions, collect } from './plan-options.js';
 
 interface DoctorFlags {
@@ -92,7 +92,7 @@ Examples:
         flags.category,
         flags.output,
         // createOutput applies NO_COLOR and plain output when piped.
-        createOutput().line,
+        (await loadOutput()).line,
       );
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 import { answersFromFlags, type PlanFlags } from './answers-from-flags.js';
 import {
   addApplyOptions,
@@ -48,7 +48,7 @@ Examples:
           adopt: flags.adopt ?? false,
           outputValues: flags.outputValues,
         },
-        createOutput(),
+        await loadOutput(),
       );
     });
 }

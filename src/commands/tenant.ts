@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../plan/duration.js';
 import { releaseRuleHelp } from '../release/release-ref.js';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 import { addClusterOptions } from './plan-options.js';
 
 interface TenantFlags {
@@ -70,7 +70,7 @@ Examples:
       await runTenantCreate(
         apiTarget(flags),
         { name: flags.name, slug: flags.slug },
-        createOutput(),
+        await loadOutput(),
       );
     });
 
@@ -98,7 +98,7 @@ Examples:
       await runTenantList(
         apiTarget(flags),
         flags.output,
-        createOutput({ quiet: flags.output === 'json' }),
+        await loadOutput({ quiet: flags.output === 'json' }),
       );
     });
 }

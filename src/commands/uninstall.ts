@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { releaseRuleHelp } from '../release/release-ref.js';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 import { addClusterOptions } from './plan-options.js';
 
 export function defineUninstall(program: Command): void {
@@ -27,6 +27,6 @@ Examples:
     )
     .action(async (flags) => {
       const { runUninstall } = await import('../uninstall/run-uninstall.js');
-      await runUninstall(flags, createOutput());
+      await runUninstall(flags, await loadOutput());
     });
 }

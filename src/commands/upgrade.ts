@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 import type { PlanFlags } from './answers-from-flags.js';
 import {
   addApplyOptions,
@@ -52,7 +52,7 @@ Examples:
           atomic: flags.atomic ?? false,
           version: flags.version,
         },
-        createOutput(),
+        await loadOutput(),
       );
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createOutput } from '../ui/output.js';
+import { loadOutput } from '../ui/output-settings.js';
 
 interface VerifyKeyFlags {
   signingKey?: string;
@@ -34,7 +34,7 @@ Examples:
           signingKey: flags.signingKey,
           exportToDefaultKeyring: flags.exportToDefaultKeyring ?? false,
         },
-        createOutput(),
+        await loadOutput(),
       );
     });
 }

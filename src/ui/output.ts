@@ -1,6 +1,7 @@
 // Output that follows the terminal: colours and a spinner only on a TTY, NO_COLOR honoured,
 // plain lines (one per change) when piped or in CI, nothing but errors with --quiet.
 import chalk from 'chalk';
+import { outputDefaults } from './output-settings.js';
 
 export interface Spinner {
   update(text: string): void;
@@ -19,12 +20,6 @@ export interface Output {
 
 export const colors = chalk;
 
-/** Set once from the global flags (--quiet) before any command runs. */
-const defaults = { quiet: false };
-export function configureOutput(options: { quiet: boolean }): void {
-  defaults.quiet = options.quiet;
-}
-
 export function createOutput(
   options: { quiet?: boolean } = {},
   stream: NodeJS.WriteStream = process.stdout,
@@ -32,7 +27,7 @@ export function createOutput(
   const interactive = Boolean(stream.isTTY) && !process.env.CI;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
   else if (!stream.isTTY && process.env.FORCE_COLOR === undefined) chalk.level = 0;
-  const quiet = options.quiet ?? defaults.quiet;
+  const quiet = options.quiet ?? outputDefaults.quiet;
   const write = (text: string) => {
     if (!quiet) stream.write(`${text}\n`);
   };
