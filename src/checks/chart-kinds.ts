@@ -9,6 +9,7 @@ export interface ChartFeatures {
   agent: boolean;
   tenantJob: boolean;
   ingress: boolean;
+  retention: boolean;
 }
 
 /** Kind as the chart renders it, as `kubectl auth can-i` names it, and what brings it (none: always). */
@@ -27,6 +28,7 @@ export const chartKinds: readonly {
   { kind: 'RoleBinding', resource: 'rolebindings.rbac.authorization.k8s.io', feature: 'agent' },
   { kind: 'Job', resource: 'jobs.batch', feature: 'tenantJob' },
   { kind: 'Ingress', resource: 'ingresses.networking.k8s.io', feature: 'ingress' },
+  { kind: 'CronJob', resource: 'cronjobs.batch', feature: 'retention' },
 ];
 
 /** Every kind the chart creates with these features, as `kubectl auth can-i` resources. */
@@ -41,6 +43,7 @@ export function featuresOfPlan(plan: InstallPlan): ChartFeatures {
     agent: plan.agent.enabled,
     tenantJob: plan.tenant.create,
     ingress: plan.exposure.mode === 'ingress',
+    retention: (plan.retention?.logsOlderThanDays ?? 0) > 0,
   };
 }
 
@@ -49,10 +52,12 @@ export const allFeatures: ChartFeatures = {
   agent: true,
   tenantJob: true,
   ingress: true,
+  retention: true,
 };
 export const noFeatures: ChartFeatures = {
   bundledDatabase: false,
   agent: false,
   tenantJob: false,
   ingress: false,
+  retention: false,
 };

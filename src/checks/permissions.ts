@@ -23,6 +23,7 @@ const featureNames: Record<string, string> = {
   agent: 'the agent (--agent)',
   tenantJob: 'the tenant Job (--tenant)',
   ingress: 'Ingresses (--expose ingress)',
+  retention: 'the retention CronJob (--log-retention-days)',
 };
 const featureOf = (resource: string) => {
   const feature = chartKinds.find((k) => k.resource === resource)?.feature;

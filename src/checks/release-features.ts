@@ -9,10 +9,12 @@ export async function featuresOfRelease(ctx: DoctorContext): Promise<ChartFeatur
   const objects = await ctx.objects();
   const values = await releaseValues(ctx).catch(() => undefined);
   const jobs = values?.jobs as { createTenant?: { enabled?: unknown } } | undefined;
+  const retention = values?.retention as { enabled?: unknown } | undefined;
   return {
     bundledDatabase: byComponent(objects.workloads, 'postgresql') !== undefined,
     agent: byComponent(objects.workloads, 'agent') !== undefined,
     tenantJob: jobs?.createTenant?.enabled === true,
     ingress: objects.ingresses.length > 0,
+    retention: retention?.enabled === true,
   };
 }

@@ -255,6 +255,16 @@ export const answerSpecs = {
     renders: ['postgresql'],
     upgrade: 'kept',
   },
+  // Our chart's retention CronJob (chart/templates/retention/); the released charts have none.
+  logRetentionDays: {
+    flag: '--log-retention-days <days>',
+    help: 'delete logs older than this many days with a nightly CronJob (chart shipped with this CLI; 0: keep all logs, the default)',
+    kind: 'text',
+    rule: rules.retentionDays,
+    section: 'database',
+    renders: ['retention'],
+    upgrade: 'changeable',
+  },
   agent: {
     flag: '--agent',
     help: 'deploy the Prefect Kubernetes agent',

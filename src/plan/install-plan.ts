@@ -86,6 +86,8 @@ export interface InstallPlan {
   extra: { valuesFiles: string[]; set: string[] };
   /** Answers that are one chart value each (plan/answers.ts `value`), at their paths */
   settings: ChartSetting[];
+  /** The retention CronJob, when asked for (0 days: off); absent, the chart's default (off). */
+  retention?: { logsOlderThanDays: number };
 }
 
 export interface ChartSetting {
@@ -311,6 +313,15 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
   check('tenantSlug', answers.tenantSlug);
 
   for (const name of answers.imagePullSecrets ?? []) check('imagePullSecrets', name);
+  check('logRetentionDays', answers.logRetentionDays);
+  if (Number(answers.logRetentionDays ?? 0) > 0 && chartSource !== 'bundled') {
+    // Refused rather than ignored: the user asked for logs to be deleted and would get nothing.
+    // 0 (keep all logs) is what a released chart does anyway.
+    throw new InputError(
+      `${flagOf.logRetentionDays} needs the chart shipped with this CLI: the released charts have no retention CronJob.`,
+      'Drop the flag and run `prefect-server prune --older-than 30d` when needed, or install the bundled chart (--chart-source bundled).',
+    );
+  }
   for (const entry of answers.set ?? []) {
     const key = entry.split('=')[0] ?? '';
     if (!entry.includes('=') || key === '')
@@ -368,6 +379,9 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
       agent: agentEnabled,
       tenant: createTenant,
       dbPersistence: database.mode === 'bundled' && database.persistence.enabled,
+    }),
+    ...(answers.logRetentionDays !== undefined && {
+      retention: { logsOlderThanDays: Number(answers.logRetentionDays) },
     }),
   };
 }

@@ -150,3 +150,9 @@ export const chartVersion: Rule = (value) =>
   /^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(value)
     ? undefined
     : `Chart version "${value}" must look like 2022.09.23 or 1.2.3.`;
+
+/** Days of retention: a whole number, 0 (keep everything) up to ten years. */
+export const retentionDays: Rule = (value) =>
+  /^[0-9]{1,4}$/.test(value) && Number(value) <= 3650
+    ? undefined
+    : `Retention "${value}" must be a whole number of days from 0 (keep everything) to 3650.`;

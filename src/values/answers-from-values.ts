@@ -96,6 +96,12 @@ export function answersFromValues(userValues: Values, release: string): InstallA
     answers.tenantName = str(at(tenant, 'tenant', 'name'));
     answers.tenantSlug = str(at(tenant, 'tenant', 'slug'));
   }
+  // The retention CronJob of our chart: read back only when on, so an upgrade keeps it.
+  const retention = at(values, 'retention');
+  if (bool(at(retention, 'enabled')) === true) {
+    const days = at(retention, 'logsOlderThanDays');
+    if (typeof days === 'number' && days > 0) answers.logRetentionDays = String(days);
+  }
   return { ...answers, ...chartSettingAnswers(values, answers) };
 }
 

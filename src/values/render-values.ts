@@ -125,6 +125,12 @@ export function renderValues(plan: InstallPlan): Values {
       ? { enabled: true, tenant: { name: plan.tenant.name, slug: plan.tenant.slug } }
       : { enabled: false },
   };
+  // Only our chart has the CronJob (buildPlan refuses the answer for a released one); written
+  // only when asked, so an install that never asked keeps the chart's default (off).
+  if (plan.retention !== undefined && era === 'bundled') {
+    const days = plan.retention.logsOlderThanDays;
+    values.retention = days > 0 ? { enabled: true, logsOlderThanDays: days } : { enabled: false };
+  }
   for (const setting of plan.settings) setAt(values, setting.path.split('.'), setting.value);
   return values;
 }

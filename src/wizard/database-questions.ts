@@ -31,6 +31,24 @@ export async function askDatabase(
   a.database ??= impliedDatabase(a) ?? (await askDatabaseMode(p));
   if (a.database === 'bundled') await askBundledDatabase(p, a, facts);
   else await askExternalDatabase(p, a, ctx, facts);
+  if (a.logRetentionDays === undefined && chartSourceOf(a) === 'bundled')
+    a.logRetentionDays = await askLogRetention(p);
+}
+
+function chartSourceOf(a: InstallAnswers): 'bundled' | 'repo' {
+  return a.chartSource ?? (a.repoUrl !== undefined ? 'repo' : 'bundled');
+}
+
+/**
+ * The log table is what grows (users of the original chart report tens of GB). Only our chart has
+ * the CronJob, so a released chart is not asked; nothing is deleted unless the user says so.
+ */
+function askLogRetention(p: Prompter): Promise<string> {
+  return p.input({
+    message: 'Delete logs older than how many days, every night? (0: keep all logs)',
+    default: '0',
+    validate: refuse(ruleOf('logRetentionDays')),
+  });
 }
 
 /** Flags that only make sense for one mode answer the question already. */
@@ -161,10 +179,7 @@ function askExistingSecret(p: Prompter, a: InstallAnswers, ctx: WizardContext): 
       const problem = nameRule(name);
       if (problem !== undefined) return problem;
       try {
-        const era =
-          (a.chartSource ?? (a.repoUrl !== undefined ? 'repo' : 'bundled')) === 'repo'
-            ? releasedEra(a.chartVersion)
-            : 'bundled';
+        const era = chartSourceOf(a) === 'repo' ? releasedEra(a.chartVersion) : 'bundled';
         return (await ctx.checkExistingSecret(a.context, namespace, name, era)) ?? true;
       } catch (error) {
         // A rejected validate would escape the prompt as an unhandled rejection.

@@ -36,10 +36,12 @@ const plans: Record<string, InstallAnswers> = {
   'bundled database with a volume': { dbPersistence: true, dbStorageClass: 'fast' },
   'external database': { database: 'external', dbHost: 'pg.internal', dbExistingSecret: 'pg' },
   agent: { agent: true },
+  'log retention': { logRetentionDays: '30' },
   ingress: { expose: 'ingress', apiHost: 'api.x.io', uiHost: 'ui.x.io', ingressClass: 'nginx' },
   loadbalancer: { expose: 'loadbalancer', apiUrl: 'http://lb.example.com:4200/graphql' },
   everything: {
     agent: true,
+    logRetentionDays: '30',
     dbPersistence: true,
     expose: 'ingress',
     apiHost: 'api.x.io',

@@ -54,6 +54,7 @@ const sample: Partial<Record<AnswerKey, string>> = {
   dbName: 'flows',
   dbUser: 'flow_user',
   dbExistingSecret: 'pg-secret',
+  logRetentionDays: '14',
   agentLabels: 'gpu, big',
   jobCpuRequest: '500m',
   jobCpuLimit: '2',
@@ -188,6 +189,7 @@ describe('the answers table', () => {
       tenantName: 'one',
       tenantSlug: 'one',
       imagePullSecrets: ['regcred'],
+      logRetentionDays: '30',
     };
     const changed: Partial<Record<AnswerKey, InstallAnswers>> = {
       agent: { agent: false, agentLabels: undefined, ...noJob() },
@@ -214,6 +216,7 @@ describe('the answers table', () => {
       tenantName: { tenantName: 'two' },
       tenantSlug: { tenantSlug: 'two' },
       imagePullSecrets: { imagePullSecrets: ['other'] },
+      logRetentionDays: { logRetentionDays: '7' },
     };
     const before = renderValues(buildPlan(base));
     const changeable = answerKeys.filter((key) => specOf(key).upgrade === 'changeable');

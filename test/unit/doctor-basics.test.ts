@@ -51,7 +51,13 @@ describe('cluster version', () => {
 
 describe('permissions', () => {
   it('asks about the kinds each feature adds', () => {
-    const none = { bundledDatabase: false, agent: false, tenantJob: false, ingress: false };
+    const none = {
+      bundledDatabase: false,
+      agent: false,
+      tenantJob: false,
+      ingress: false,
+      retention: false,
+    };
     expect(kindsForFeatures(none)).toEqual([
       'deployments.apps',
       'services',
@@ -60,7 +66,13 @@ describe('permissions', () => {
       'serviceaccounts',
     ]);
     expect(
-      kindsForFeatures({ bundledDatabase: true, agent: true, tenantJob: true, ingress: true }),
+      kindsForFeatures({
+        bundledDatabase: true,
+        agent: true,
+        tenantJob: true,
+        ingress: true,
+        retention: true,
+      }),
     ).toEqual([
       'deployments.apps',
       'services',
@@ -72,6 +84,7 @@ describe('permissions', () => {
       'rolebindings.rbac.authorization.k8s.io',
       'jobs.batch',
       'ingresses.networking.k8s.io',
+      'cronjobs.batch',
     ]);
   });
 

@@ -145,6 +145,7 @@ const everything: InstallAnswers = {
   chartSource: 'bundled',
   database: 'bundled',
   dbPersistence: false,
+  logRetentionDays: '0',
   agent: false,
   expose: 'port-forward',
   serverTag: chartDefaults.serverTag,
@@ -192,6 +193,10 @@ describe('install wizard', () => {
       await t.answer('Keep the database on a persistent volume? (Y/n)', ENTER);
       await t.answer('Database volume size (8Gi)', ENTER);
       await t.answer('StorageClass of the database volume', ENTER);
+      await t.answer(
+        'Delete logs older than how many days, every night? (0: keep all logs) (0)',
+        ENTER,
+      );
       await t.answer('Deploy the Prefect Kubernetes agent? (y/N)', ENTER);
       await t.answer('How will you reach the UI and the API?', ENTER);
       await t.answer(
@@ -214,6 +219,7 @@ describe('install wizard', () => {
       dbPersistence: true,
       dbSize: '8Gi',
       dbStorageClass: 'standard',
+      logRetentionDays: '0',
       agent: false,
       expose: 'port-forward',
       tenant: true,
@@ -497,6 +503,9 @@ describe('install wizard', () => {
       await t.answer('Database port', ENTER);
       await t.answer('Database name', ENTER);
       await t.answer('Database user', ENTER);
+      await t.answer('Delete logs older than how many days', 'x', ENTER);
+      await t.waitFor('Retention "x" must be a whole number of days');
+      await t.type(CLEAR, '14', ENTER);
       await t.answer('Deploy the Prefect Kubernetes agent?', ENTER);
       await t.answer('How will you reach the UI and the API?', ENTER);
       await t.answer("Use the chart's image versions", ENTER);
@@ -518,14 +527,29 @@ describe('install wizard', () => {
     expect(given).toEqual(before);
     expect(calls.loadFacts).toEqual(['prod']);
     expect(calls.checkExistingSecret).toEqual([]);
-    expect(answers).toMatchObject({ ...given, tenant: false, imagePullSecrets: ['regcred'] });
+    expect(answers).toMatchObject({
+      ...given,
+      logRetentionDays: '14',
+      tenant: false,
+      imagePullSecrets: ['regcred'],
+    });
     expect(buildPlan(answers).release).toBe('etl');
+    expect(buildPlan(answers).retention).toEqual({ logsOlderThanDays: 14 });
   });
 
   it('takes the mode a flag implies instead of asking it', async () => {
     const { ctx } = fakeContext();
     const given: InstallAnswers = {
-      ...flagsExcept('database', 'dbPersistence', 'agent', 'expose', 'tenant', 'chartSource'),
+      // A released chart: no retention CronJob, so the question is not asked either.
+      ...flagsExcept(
+        'database',
+        'dbPersistence',
+        'agent',
+        'expose',
+        'tenant',
+        'chartSource',
+        'logRetentionDays',
+      ),
       dbSize: '20Gi',
       agentLabels: ['etl'],
       apiHost: 'api.example.com',
@@ -552,9 +576,11 @@ describe('install wizard', () => {
       'Prefect labels',
       'How will you reach',
       'Create a tenant at install?',
+      'Delete logs older than',
     ]) {
       expect(terminal.screen).not.toContain(prompt);
     }
+    expect(answers.logRetentionDays).toBeUndefined();
     expect(answers).toMatchObject({
       chartSource: 'repo',
       repoUrl: defaults.repoUrl,
