@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { defineBackup } from './commands/backup.js';
 import { defineCompletion } from './commands/completion.js';
 import { defineConnect } from './commands/connect.js';
 import { defineDoctor } from './commands/doctor.js';
 import { defineInstall } from './commands/install.js';
+import { defineRestore } from './commands/restore.js';
 import { defineStatus } from './commands/status.js';
 import { defineTenant } from './commands/tenant.js';
 import { defineUninstall } from './commands/uninstall.js';
@@ -37,6 +39,8 @@ const commandDefinitions: readonly (readonly [string, (program: Command) => void
   ['verify-key', defineVerifyKey],
   ['status', defineStatus],
   ['uninstall', defineUninstall],
+  ['backup', defineBackup],
+  ['restore', defineRestore],
   ['completion', defineCompletion],
 ];
 

@@ -26,7 +26,18 @@ const layers: readonly (readonly string[])[] = [
   // the checks (install preflight and doctor) and the install wizard's questions
   ['checks', 'wizard'],
   // one folder per command flow; flows never import each other
-  ['install', 'upgrade', 'uninstall', 'doctor', 'status', 'connect', 'tenant', 'completion'],
+  [
+    'install',
+    'upgrade',
+    'uninstall',
+    'doctor',
+    'status',
+    'connect',
+    'tenant',
+    'completion',
+    'backup',
+    'restore',
+  ],
   // commander wiring: flags -> parsed options -> a flow
   ['commands'],
   ['cli'],

@@ -43,6 +43,8 @@ describe('command tree', () => {
       'verify-key',
       'status',
       'uninstall',
+      'backup',
+      'restore',
       'completion',
     ]);
   });
