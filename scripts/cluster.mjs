@@ -3,7 +3,8 @@
 // etcd, kube-apiserver, kube-controller-manager and kube-scheduler run as plain processes (the way
 // kwokctl's "binary" runtime does), and kwok plays the kubelet of a fake node, so pods get
 // scheduled and become Ready, Deployments become Available, Jobs complete, and
-// `kubectl port-forward` reaches a local process that a test chooses.
+// `kubectl port-forward` reaches a local process that a test chooses, and `kubectl exec` runs a
+// local command that a test chooses (kwok's Exec/ClusterExec; test/e2e/support/exec-routes.ts).
 //
 //   npm run cluster -- up        start one; its last line is the admin kubeconfig's path
 //   npm run cluster -- status    is the last one started alive?
@@ -450,7 +451,7 @@ export async function up({ log = (line) => process.stderr.write(`${line}\n`) } =
       `--server-address=127.0.0.1:${ports.kwok}`,
       `--tls-cert-file=${join(dir, 'kwok.crt')}`,
       `--tls-private-key-file=${join(dir, 'kwok.key')}`,
-      '--enable-crds=PortForward,ClusterPortForward,Logs,ClusterLogs',
+      '--enable-crds=PortForward,ClusterPortForward,Logs,ClusterLogs,Exec,ClusterExec',
     ]);
     save();
 

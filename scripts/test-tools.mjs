@@ -7,19 +7,21 @@
 //
 // Each tool is a tiny Go module under scripts/tools/<name>/ whose go.mod pins one version (and,
 // for Kubernetes, replaces its staging modules with their published twins). The cache key is the
-// tool name, its version and a hash of go.mod + go.sum, so a version bump builds afresh and an old
-// build is never reused by mistake. Nothing is downloaded except through the Go module proxy.
+// tool name, its version and a hash of go.mod + go.sum (and of a tool's source `patch`, if any),
+// so a version bump builds afresh and an old build is never reused by mistake. Nothing is downloaded except through the Go module proxy.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,7 +60,26 @@ function kubeVersionFlags(version) {
  * @property {string} [outputName]
  * @property {(version: string) => string[]} versionFlags
  * @property {(staging: string, moduleDir: string) => void} [afterBuild]
+ * @property {(dir: string) => boolean} [complete] a cached build lacks nothing afterBuild makes
+ * @property {SourcePatch} [patch] one fix to the module's source, built instead of the original
  */
+
+/**
+ * A one-line fix to a tool's source that the tests depend on; the build copies the module,
+ * replaces `find` by `replace` in `file` (failing if `find` is not there exactly once) and builds
+ * the copy through a go.mod `replace`. It is part of the cache key.
+ * @typedef {{ why: string, file: string, find: string, replace: string }} SourcePatch
+ */
+
+/** The kwok kinds whose CRDs the test cluster applies. */
+const kwokCrdKinds = [
+  'portforwards',
+  'clusterportforwards',
+  'logs',
+  'clusterlogs',
+  'execs',
+  'clusterexecs',
+];
 
 /**
  * The tools, each with the module whose version it is, the packages to build and the binaries
@@ -121,11 +142,23 @@ export const tools = {
   },
   kwok: {
     module: 'sigs.k8s.io/kwok',
+    complete: (dir) => kwokCrdKinds.every((kind) => existsSync(join(dir, 'crds', `${kind}.yaml`))),
+    // A kubelet closes an exec'd command's stdin when the client's stdin ends
+    // (kubernetes/kubernetes#13322: `echo foo | kubectl exec -i POD -- cat` must return). kwok
+    // v0.7.0 copies the stream into cmd.StdinPipe() and never closes it, so every command that
+    // reads stdin to its end (cat, psql < file, pg_restore from stdin) waits forever.
+    patch: {
+      why: 'close an exec command stdin at the end of the client stream, as the kubelet does',
+      file: 'pkg/utils/exec/exec.go',
+      find: '\t\t\t\t_, _ = io.Copy(inPipe, opt.In)\n',
+      replace: '\t\t\t\t_, _ = io.Copy(inPipe, opt.In)\n\t\t\t\t_ = inPipe.Close()\n',
+    },
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
     binaries: /** @type {const} */ (['kwok']),
     versionFlags: (v) => [`-X sigs.k8s.io/kwok/pkg/consts.Version=${v.replace(/^v/, '')}`],
-    // The CRDs of the kwok objects the tests create (port forwards to a local process, fake logs),
-    // taken from the same module version the binary is built from.
+    // The CRDs of the kwok objects the tests create (port forwards to a local process, fake logs,
+    // exec routed to a local command), taken from the same module version the binary is built
+    // from. A build cached before a kind was added gets the missing file copied (see `build`).
     afterBuild: (staging, moduleDir) => {
       const source = execFileSync(
         'go',
@@ -135,8 +168,8 @@ export const tools = {
           encoding: 'utf8',
         },
       ).trim();
-      mkdirSync(join(staging, 'crds'));
-      for (const kind of ['portforwards', 'clusterportforwards', 'logs', 'clusterlogs']) {
+      mkdirSync(join(staging, 'crds'), { recursive: true });
+      for (const kind of kwokCrdKinds) {
         copyFileSync(
           join(source, 'kustomize', 'crd', 'bases', `kwok.x-k8s.io_${kind}.yaml`),
           join(staging, 'crds', `${kind}.yaml`),
@@ -185,6 +218,15 @@ function ldflags(name) {
 }
 
 /**
+ * A patched tool's builds are kept apart from the original's; an unpatched tool's key is as before.
+ * @param {ToolName} name
+ */
+function patchKey(name) {
+  const { patch } = /** @type {Tool} */ (tools[name]);
+  return patch ? JSON.stringify(patch) : '';
+}
+
+/**
  * @param {ToolName} name
  * @param {NodeJS.ProcessEnv} env
  */
@@ -194,6 +236,7 @@ function buildDir(name, env) {
     .update(readFileSync(join(dir, 'go.mod')))
     .update(readFileSync(join(dir, 'go.sum')))
     .update(ldflags(name))
+    .update(patchKey(name))
     .digest('hex')
     .slice(0, 12);
   return join(toolsCacheDir(env), `${name}-${pinnedVersion(name)}-${hash}`);
@@ -248,6 +291,7 @@ function build(name, env) {
   const tool = tools[name];
   const target = buildDir(name, env);
   if (existsSync(join(target, '.complete'))) {
+    if (tool.complete && !tool.complete(target)) tool.afterBuild?.(target, toolModuleDir(name));
     pruneStale(name, target);
     return { name, cached: true, seconds: 0 };
   }
@@ -258,11 +302,14 @@ function build(name, env) {
   const started = Date.now();
   process.stderr.write(`test-tools: building ${name} ${version} (first run only) ...\n`);
   const output = tool.outputName ? join(staging, tool.outputName) : `${staging}/`;
+  const moduleDir = tool.patch
+    ? patchedModule(name, tool.module, tool.patch, staging)
+    : toolModuleDir(name);
   const result = spawnSync(
     'go',
     ['build', '-trimpath', '-ldflags', ldflags(name), '-o', output, ...tool.packages],
     {
-      cwd: toolModuleDir(name),
+      cwd: moduleDir,
       // -mod=mod lets go resolve from go.sum without a vendor dir; the module cache makes re-builds cheap.
       env: { ...env, GOFLAGS: `${env.GOFLAGS ?? ''} -mod=mod`.trim(), CGO_ENABLED: '0' },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -275,12 +322,46 @@ function build(name, env) {
     );
   }
   tool.afterBuild?.(staging, toolModuleDir(name));
+  rmSync(join(staging, 'source'), { recursive: true, force: true });
   execFileSync('touch', [join(staging, '.complete')]);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
   renameSync(staging, target);
   pruneStale(name, target);
   return { name, cached: false, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/**
+ * Copies the tool's module and the pinned version of `module` into `staging/source`, applies the
+ * patch to the copy of `module`, and points the copy of the tool's go.mod at it.
+ * @param {string} name
+ * @param {string} module
+ * @param {SourcePatch} patch
+ * @param {string} staging
+ * @returns {string} the module directory to build in
+ */
+function patchedModule(name, module, patch, staging) {
+  const original = execFileSync('go', ['list', '-mod=mod', '-m', '-f', '{{.Dir}}', module], {
+    cwd: toolModuleDir(name),
+    encoding: 'utf8',
+  }).trim();
+  const source = join(staging, 'source', 'module');
+  const tool = join(staging, 'source', 'tool');
+  cpSync(original, source, { recursive: true });
+  // the module cache is read-only; the copy must be writable to be patched and removed
+  execFileSync('chmod', ['-R', 'u+w', source]);
+  const file = join(source, patch.file);
+  const text = readFileSync(file, 'utf8');
+  if (text.split(patch.find).length !== 2) {
+    throw new Error(`${name}: the patch (${patch.why}) does not match ${patch.file} exactly once`);
+  }
+  writeFileSync(file, text.replace(patch.find, patch.replace));
+  mkdirSync(tool, { recursive: true });
+  for (const entry of readdirSync(toolModuleDir(name))) {
+    cpSync(join(toolModuleDir(name), entry), join(tool, entry), { recursive: true });
+  }
+  execFileSync('go', ['mod', 'edit', `-replace=${module}=${source}`], { cwd: tool });
+  return tool;
 }
 
 /** The tools the machine must already have: we never download them. */

@@ -15,6 +15,8 @@ interface ServerRecord {
 export interface TestPostgres {
   /** TCP port on 127.0.0.1; roles other than the superuser log in here with their password. */
   port: number;
+  /** The directory of the server's Unix socket, where every role is trusted (PGHOST=socketDir). */
+  socketDir: string;
   /** Runs SQL as the superuser `postgres` in `database`. */
   sql(statement: string, database?: string): Promise<Record<string, unknown>[]>;
   /** A string literal of SQL, for passwords. */
@@ -28,6 +30,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   let stopped = false;
   return {
     port: server.port,
+    socketDir: server.socketDir,
     async sql(statement, database = 'postgres') {
       const client = new pg.Client({
         host: server.socketDir,
