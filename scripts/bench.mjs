@@ -5,7 +5,8 @@
 //
 //   BENCH_RUNS=15   repetitions of the start-up pairs (install pairs use BENCH_INSTALL_RUNS=3)
 //   E2E_KUBECONFIG  use a running test cluster instead of starting one
-//   BENCH_ONLY=install,doctor   run only these parts (startup, footprint, install, prompt, doctor)
+//   BENCH_ONLY=install,doctor   run only these parts (startup, footprint, install, prompt, doctor,
+//                               backup: fills a 1 GB database, minutes)
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
@@ -364,6 +365,216 @@ function kubectlStarts(ns, env) {
   return { forwards, reads: later.filter((args) => !/\bport-forward\b/.test(args)), firstRun };
 }
 
+/**
+ * Peak resident memory (VmHWM) of a running process, polled until it exits, and its time.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<{ ms: number, peakKiB: number }>}
+ */
+function timeWithPeak(command, args, env) {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    let peakKiB = 0;
+    const poll = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        if (hwm > peakKiB) peakKiB = hwm;
+      } catch {}
+    }, 20);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr}`));
+      else resolvePromise({ ms, peakKiB });
+    });
+  });
+}
+
+/**
+ * backup and restore of a ~1 GB database against raw pg_dump / pg_restore on the same server,
+ * and the CLI's peak RSS while it streams at 100 MB and at 1 GB (flat: the dump is never held).
+ * The release's database pod is routed by a kwok Exec object to a local PostgreSQL (as the e2e
+ * tests do), so `kubectl exec` runs the real pg_dump/pg_restore against it.
+ * @param {string} kubeconfig
+ * @param {NodeJS.ProcessEnv} env
+ */
+async function backupRestore(kubeconfig, env) {
+  const { install, start, stop, postgresBinDir } = await import('./test-postgres.mjs');
+  install();
+  const server = await start();
+  const bin = /** @type {string} */ (postgresBinDir());
+  const ns = `bench-backup-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-backup-'));
+  const pg = ['-h', server.socketDir, '-p', String(server.port)];
+  const psql = (/** @type {string} */ sql, db = 'postgres') =>
+    execFileSync(
+      join(bin, 'psql'),
+      [...pg, '-U', 'postgres', '-d', db, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1'],
+      {
+        input: sql,
+        encoding: 'utf8',
+      },
+    );
+  const kubectl = (/** @type {string[]} */ args, input = '') =>
+    execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { input, encoding: 'utf8' });
+  try {
+    timeOnce('node', [cli, 'install', '--yes', '-n', ns, '--create-namespace', '--quiet'], env);
+    // The bundled database's user and database are the chart's defaults, prefect/prefect.
+    psql('CREATE ROLE prefect LOGIN SUPERUSER; CREATE DATABASE prefect OWNER prefect;');
+    const exec = {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'Exec',
+      metadata: { name: 'prefect-server-postgresql-0', namespace: ns },
+      spec: {
+        execs: [
+          {
+            local: {
+              envs: [
+                { name: 'PGHOST', value: server.socketDir },
+                { name: 'PGPORT', value: String(server.port) },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    kubectl(['apply', '-f', '-'], JSON.stringify(exec));
+    // kwok picks the route up from a watch
+    for (let i = 0; ; i++) {
+      const tried = spawnSync('kubectl', [
+        '--kubeconfig',
+        kubeconfig,
+        'exec',
+        '-n',
+        ns,
+        'prefect-server-postgresql-0',
+        '--',
+        'true',
+      ]);
+      if (tried.status === 0) break;
+      if (i > 150) throw new Error(`kwok does not route exec: ${tried.stderr}`);
+      execFileSync('sleep', ['0.2']);
+    }
+    // Rows like Prefect's log table: a timestamp, a level and a message, half of it repetitive.
+    psql(
+      'CREATE TABLE log (id bigserial PRIMARY KEY, created timestamptz NOT NULL DEFAULT now(), level text NOT NULL, message text NOT NULL);',
+      'prefect',
+    );
+    const fillTo = (/** @type {number} */ bytes) => {
+      for (;;) {
+        const size = Number(psql("SELECT pg_database_size('prefect')", 'prefect').trim());
+        if (size >= bytes) return size;
+        psql(
+          "INSERT INTO log (level, message) SELECT 'INFO', 'Task run ' || g || ' finished: ' || md5(random()::text) || md5(random()::text) || repeat(' state Success', 8) FROM generate_series(1, 200000) g;",
+          'prefect',
+        );
+      }
+    };
+    /** @type {string[]} */
+    const peaks = [];
+    let n = 0;
+    for (const target of [100 * 1024 ** 2, 1024 ** 3]) {
+      const size = fillTo(target);
+      const label = `${(size / 1024 ** 2).toFixed(0)} MB`;
+      const ours = join(dir, `ours-${n}.dump`);
+      const raw = join(dir, `raw-${n++}.dump`);
+      const backup = await timeWithPeak(
+        'node',
+        [cli, 'backup', '-n', ns, '--release', 'prefect-server', '--output', ours, '--quiet'],
+        env,
+      );
+      const rawDump = await timeWithPeak(
+        join(bin, 'pg_dump'),
+        [...pg, '-U', 'prefect', '-d', 'prefect', '--format=custom', '-f', raw],
+        env,
+      );
+      rows.push([
+        `backup ${label} vs raw pg_dump`,
+        `${(backup.ms / 1000).toFixed(1)} s`,
+        `${(rawDump.ms / 1000).toFixed(1)} s`,
+        (backup.ms / rawDump.ms).toFixed(2),
+      ]);
+      peaks.push(`${label}: ${(backup.peakKiB / 1024).toFixed(0)} MiB`);
+      const restore = await timeWithPeak(
+        'node',
+        [
+          cli,
+          'restore',
+          ours,
+          '-n',
+          ns,
+          '--release',
+          'prefect-server',
+          '--force',
+          '--yes',
+          '--quiet',
+        ],
+        env,
+      );
+      psql('DROP SCHEMA public CASCADE; CREATE SCHEMA public;', 'prefect');
+      const rawRestore = await timeWithPeak(
+        join(bin, 'pg_restore'),
+        [
+          ...pg,
+          '-U',
+          'prefect',
+          '-d',
+          'prefect',
+          '--no-owner',
+          '--no-acl',
+          '--single-transaction',
+          '--exit-on-error',
+          raw,
+        ],
+        env,
+      );
+      rows.push([
+        `restore ${label} vs raw pg_restore`,
+        `${(restore.ms / 1000).toFixed(1)} s`,
+        `${(rawRestore.ms / 1000).toFixed(1)} s`,
+        (restore.ms / rawRestore.ms).toFixed(2),
+      ]);
+      peaks.push(`restore ${label}: ${(restore.peakKiB / 1024).toFixed(0)} MiB`);
+      if (target === 1024 ** 3) {
+        verdict(
+          'backup of ~1 GB within 1.2x raw pg_dump',
+          backup.ms / rawDump.ms <= 1.2,
+          `${(backup.ms / rawDump.ms).toFixed(2)}x`,
+        );
+        verdict(
+          'restore of ~1 GB within 1.2x raw pg_restore',
+          restore.ms / rawRestore.ms <= 1.2,
+          `${(restore.ms / rawRestore.ms).toFixed(2)}x`,
+        );
+      }
+      rmSync(ours, { force: true });
+      rmSync(raw, { force: true });
+    }
+    const backupPeaks = peaks
+      .filter((p) => !p.startsWith('restore'))
+      .map((p) => Number(/(\d+) MiB/.exec(p)?.[1]));
+    const [small, large] = backupPeaks;
+    verdict(
+      "backup's peak RSS flat from 100 MB to 1 GB (within 1.25x)",
+      small !== undefined && large !== undefined && large <= small * 1.25,
+      peaks.join(', '),
+    );
+  } finally {
+    spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=false'], {
+      stdio: 'ignore',
+    });
+    stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
   const tools = toolPaths();
@@ -390,6 +601,8 @@ async function main() {
       rows.push(['npx <tarball> to the first prompt', `${firstPrompt} ms`, '', '']);
     }
     if (wanted('doctor')) doctor(kubeconfig, tools.helm4.helm, env);
+    // It fills a 1 GB database (minutes on 2 cores): BENCH_ONLY=backup runs it alone.
+    if (wanted('backup')) await backupRestore(kubeconfig, env);
   } finally {
     if (cluster) await down(cluster.dir);
     if (pack) rmSync(pack.dir, { recursive: true, force: true });

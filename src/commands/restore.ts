@@ -26,9 +26,9 @@ without a terminal --yes is required):
   2. what the database holds is dropped (every schema but PostgreSQL's own, then an empty public):
      a running release's graphql has already created Prefect's empty tables;
   3. pg_restore reads the dump streamed from this machine, in one transaction;
-  4. the writers get their replica counts back; when the dump's schema is older than the server's,
-     graphql's init container runs prefect-server database upgrade --yes as it starts;
-  5. the rows of every table are counted and compared with the manifest.
+  4. the rows of every table are counted (nothing writes yet) and compared with the manifest;
+  5. the writers get their replica counts back; when the dump's schema is older than the server's,
+     graphql's init container runs prefect-server database upgrade --yes as it starts.
 
 Interrupted (Ctrl-C) or failed, it says what state it left (writers at zero, the database empty or
 as before) and prints the command that finishes: the same restore with --resume.

@@ -118,7 +118,8 @@ export async function checkBackupFile(
 }
 
 /** Drops every schema but PostgreSQL's own, then gives back an empty public (owned by us). */
-export const cleanSql = `DO $clean$
+export const cleanSql = `SET client_min_messages = warning;
+DO $clean$
 DECLARE s record;
 BEGIN
   FOR s IN SELECT nspname FROM pg_namespace
