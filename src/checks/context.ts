@@ -34,6 +34,8 @@ export interface DoctorOptions {
   databaseUrl: string | undefined;
   /** How long a LoadBalancer or Ingress may wait for its address before that is a failure. */
   addressGraceSeconds: number;
+  /** The log table size from which doctor warns (default: database-data.ts). */
+  logTableWarnBytes?: number | undefined;
   env: NodeJS.ProcessEnv;
 }
 

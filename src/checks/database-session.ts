@@ -50,13 +50,24 @@ async function connect(config: {
   return client;
 }
 
-/** One query, bounded in time (see withTimeout). */
+/**
+ * The queries of the checks sharing a session, one after the other: the checks run concurrently,
+ * and pg deprecates (and prints a warning for) a query sent while another one runs.
+ */
+const queues = new WeakMap<Client, Promise<unknown>>();
+
+/** One query, bounded in time (see withTimeout), after the session's earlier ones. */
 export async function query<Row extends object>(
   client: Client,
   sql: string,
   params: unknown[] = [],
 ): Promise<Row[]> {
-  return (await withTimeout(() => client.query<Row>(sql, params), 8_000, 'the database')).rows;
+  const before = queues.get(client) ?? Promise.resolve();
+  const run = before
+    .catch(() => {})
+    .then(() => withTimeout(() => client.query<Row>(sql, params), 8_000, 'the database'));
+  queues.set(client, run);
+  return (await run).rows;
 }
 
 export function session(ctx: DoctorContext): Promise<Session> {

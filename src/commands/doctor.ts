@@ -10,10 +10,30 @@ interface DoctorFlags {
   databaseUrl?: string;
   output: 'text' | 'json';
   addressGrace: number;
+  logTableWarn?: number;
   context?: string;
   kubeconfig?: string;
   namespace?: string;
   release?: string;
+}
+
+const sizeUnits: Record<string, number> = {
+  '': 1,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+};
+
+function parseSize(value: string): number {
+  const match = /^([0-9]+)(Ki|Mi|Gi|Ti)?$/.exec(value.trim());
+  const bytes = match ? Number(match[1]) * (sizeUnits[match[2] ?? ''] ?? 1) : 0;
+  if (!(bytes > 0)) {
+    throw new InputError(
+      `--log-table-warn must be a size above zero such as 500Mi or 2Gi (bytes, Ki, Mi, Gi, Ti), got "${value}".`,
+    );
+  }
+  return bytes;
 }
 
 function parseSeconds(value: string): number {
@@ -44,6 +64,11 @@ export function defineDoctor(program: Command): void {
       'how long a LoadBalancer or Ingress may wait for its address before it counts as a failure',
       parseSeconds,
       180,
+    )
+    .option(
+      '--log-table-warn <size>',
+      'warn when the log table is at least this large, e.g. 500Mi (default 1Gi)',
+      parseSize,
     )
     .addOption(
       new Option('-o, --output <format>', 'output format')
@@ -87,6 +112,7 @@ Examples:
           pre: flags.pre ?? false,
           databaseUrl: flags.databaseUrl,
           addressGraceSeconds: flags.addressGrace,
+          logTableWarnBytes: flags.logTableWarn,
           env: process.env,
         },
         flags.category,

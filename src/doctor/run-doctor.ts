@@ -6,6 +6,7 @@ import { apiChecks } from '../checks/api.js';
 import { clusterChecks } from '../checks/cluster.js';
 import { DoctorContext, type DoctorOptions } from '../checks/context.js';
 import { databaseChecks } from '../checks/database.js';
+import { databaseDataChecks } from '../checks/database-data.js';
 import type { DoctorCheck, DoctorOutcome } from '../checks/doctor-check.js';
 import { exposureChecks } from '../checks/exposure.js';
 import { permissionChecks } from '../checks/permissions.js';
@@ -35,6 +36,7 @@ export const doctorChecks: DoctorCheck[] = [
   ...releaseChecks,
   ...workloadChecks,
   ...databaseChecks,
+  ...databaseDataChecks,
   ...apiChecks,
   ...agentChecks,
   ...exposureChecks,

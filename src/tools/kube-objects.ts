@@ -52,6 +52,11 @@ export interface PodTemplateSpec {
     containers: Container[];
     initContainers?: Container[];
     serviceAccountName?: string;
+    volumes?: {
+      name: string;
+      emptyDir?: Record<string, unknown>;
+      persistentVolumeClaim?: { claimName: string };
+    }[];
   };
 }
 

@@ -37,6 +37,7 @@ const layers: readonly (readonly string[])[] = [
     'completion',
     'backup',
     'restore',
+    'prune',
   ],
   // commander wiring: flags -> parsed options -> a flow
   ['commands'],
