@@ -129,18 +129,27 @@ export class DatabaseCommandError extends UserError {
   }
 }
 
-/** The program's own last line; kubectl's trailers about the exit code say nothing more. */
+/**
+ * The program's reason: its first error line (the server's `ERROR:`/`FATAL:` or the client's
+ * `pg_dump: error: ...`), else its last line. psql follows an error with the statement and a
+ * caret, and kubectl ends with a line about the exit code, which say nothing more.
+ */
 export function reasonOf(stderr: string): string | undefined {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
-    .filter((l) => !/^command terminated with exit code \d+$/.test(l));
-  const last = lines.at(-1);
-  // kwok (the test cluster) wraps the failure: "error: Internal error occurred: ... cmd wait: ..."
-  const kwok = last?.match(/cmd wait: .*?: (exit status \d+)$/);
-  if (kwok && lines.length > 1) return lines.at(-2);
-  return last;
+    // a kubelet's trailer, and kwok's (the test cluster): "error: Internal error occurred: ... cmd wait: ..."
+    .filter(
+      (l) =>
+        !/^command terminated with exit code \d+$/.test(l) &&
+        !/cmd wait: .*exit status \d+$/.test(l),
+    );
+  return (
+    lines.find(
+      (l) => /^(ERROR|FATAL|PANIC):/.test(l) || /^(pg_dump|pg_restore|psql): error:/.test(l),
+    ) ?? lines.at(-1)
+  );
 }
 
 /** The official image's name:tag from the release's values, if it is the official one. */
