@@ -341,10 +341,13 @@ function build(name, env) {
  * @returns {string} the module directory to build in
  */
 function patchedModule(name, module, patch, staging) {
-  const original = execFileSync('go', ['list', '-mod=mod', '-m', '-f', '{{.Dir}}', module], {
+  // `go mod download` fetches the pinned version's source (through the module proxy) if the
+  // module cache lacks it, and says where it is
+  const downloaded = execFileSync('go', ['mod', 'download', '-json', module], {
     cwd: toolModuleDir(name),
     encoding: 'utf8',
-  }).trim();
+  });
+  const original = /** @type {{ Dir: string }} */ (JSON.parse(downloaded)).Dir;
   const source = join(staging, 'source', 'module');
   const tool = join(staging, 'source', 'tool');
   cpSync(original, source, { recursive: true });
