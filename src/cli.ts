@@ -6,6 +6,7 @@ import { defineCompletion } from './commands/completion.js';
 import { defineConnect } from './commands/connect.js';
 import { defineDoctor } from './commands/doctor.js';
 import { defineInstall } from './commands/install.js';
+import { definePrune } from './commands/prune.js';
 import { defineRestore } from './commands/restore.js';
 import { defineStatus } from './commands/status.js';
 import { defineTenant } from './commands/tenant.js';
@@ -41,6 +42,7 @@ const commandDefinitions: readonly (readonly [string, (program: Command) => void
   ['uninstall', defineUninstall],
   ['backup', defineBackup],
   ['restore', defineRestore],
+  ['prune', definePrune],
   ['completion', defineCompletion],
 ];
 

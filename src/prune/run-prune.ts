@@ -218,3 +218,48 @@ function lines(each: (line: string) => void): Writable {
     },
   });
 }
+
+/** prune with the real adapters: helm finds the release, database-access runs psql. */
+export async function prune(options: PruneOptions): Promise<void> {
+  const [{ checkReleaseLookup }, { findRelease }, { openDatabaseSession }, tools, ui] =
+    await Promise.all([
+      import('../release/release-ref.js'),
+      import('../release/find-release.js'),
+      import('../release/database-access.js'),
+      Promise.all([import('../tools/helm.js'), import('../tools/kubectl.js')]),
+      Promise.all([
+        import('../ui/can-prompt.js'),
+        import('../ui/output-settings.js'),
+        import('../wizard/prompter.js'),
+      ]),
+    ]);
+  checkReleaseLookup(options.lookup);
+  const [{ Helm }, { Kubectl }] = tools;
+  const [{ canPrompt }, { loadOutput }, { Prompter }] = ui;
+  const cluster = { kubeconfig: options.lookup.kubeconfig, context: options.lookup.context };
+  const [helm, kubectl, output] = await Promise.all([
+    Helm.create(cluster),
+    Kubectl.create(cluster),
+    loadOutput(),
+  ]);
+  let session: { close(): Promise<void> } | undefined;
+  try {
+    await runPrune(options, {
+      findRelease: (lookup) => findRelease(helm, lookup),
+      async openDatabase(release) {
+        // The release's values pick the client pod's image for an external database.
+        const values = await helm.userValues(release.name, release.namespace).catch(() => ({}));
+        const opened = await openDatabaseSession(release, kubectl, { values });
+        session = opened;
+        return opened;
+      },
+      confirm: canPrompt({ yes: options.yes })
+        ? (message) => new Prompter().confirm({ message, default: false })
+        : undefined,
+      output,
+      now: () => new Date(),
+    });
+  } finally {
+    await session?.close();
+  }
+}

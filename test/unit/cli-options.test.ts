@@ -45,6 +45,7 @@ describe('command tree', () => {
       'uninstall',
       'backup',
       'restore',
+      'prune',
       'completion',
     ]);
   });
