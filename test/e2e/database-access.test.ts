@@ -31,6 +31,7 @@ import {
 } from './support/cluster.js';
 import { sampleCommandLines } from './support/cmdline-sampler.js';
 import { bundledDatabaseEnv, routeExec, routeExecLikeKubelet } from './support/exec-routes.js';
+import { installOriginalRelease } from './support/original-release.js';
 import { createHasuraDatabase, startPostgres, type TestPostgres } from './support/postgres.js';
 import {
   loadPrefectSchema,
@@ -147,7 +148,7 @@ describe('the bundled database: kubectl exec into its pod', () => {
     );
   });
 
-  it('an aborted dump stops kubectl and rejects with exit code 130', async () => {
+  it('an aborted command stops kubectl and rejects with exit code 130', async () => {
     const controller = new AbortController();
     const out = createWriteStream(join(work, 'aborted.dump'), { mode: 0o600 });
     // pg_sleep keeps the session busy; the abort comes while it runs
@@ -239,6 +240,90 @@ describe('an external database: a client pod with the password from its Secret',
       const got = await kubectl(['get', 'pod', podName, '-n', ns], { reject: false });
       return got.exitCode !== 0 && /NotFound/.test(String(got.stderr)) ? true : undefined;
     });
+  });
+});
+
+describe("the original chart's Bitnami database: a client pod, nothing run in the Bitnami pod", () => {
+  it('finds R-postgresql-0 of a 2022.04.14 release and dumps through a client pod', async () => {
+    if (!h) throw new Error('no helm to test with');
+    const ns = await namespace('e2e-dbacc-bitnami');
+    const standIn = await installOriginalRelease(h.path, {
+      version: '2022.04.14',
+      namespace: ns,
+      release: 'pfs',
+    });
+    try {
+      await kubectl([
+        'wait',
+        '--for=jsonpath={.status.phase}=Running',
+        'pod/pfs-postgresql-0',
+        '-n',
+        ns,
+      ]);
+      // the password hasura reads is the one the test server's role `prefect` has
+      const hasura = await kubectlJson([
+        'get',
+        'deployment',
+        '-n',
+        ns,
+        '-l',
+        'app.kubernetes.io/component=hasura',
+      ]);
+      const ref = hasura.items[0].spec.template.spec.containers[0].env.find(
+        (e: { name: string }) => e.name === 'PGPASSWORD',
+      ).valueFrom.secretKeyRef;
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: ref.name },
+        stringData: { [ref.key]: password },
+      };
+      await kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(secret) });
+      const file = join(work, 'bitnami.dump');
+      const { report } = await sampleCommandLines(password, async () => {
+        const session = await openDatabaseSession({ name: 'pfs', namespace: ns }, client);
+        try {
+          expect(session.kind).toBe('bitnami');
+          const pods = await kubectlJson([
+            'get',
+            'pods',
+            '-n',
+            ns,
+            '-l',
+            'app.kubernetes.io/component=db-client',
+          ]);
+          const podName = pods.items[0].metadata.name;
+          expect(session.description).toBe(
+            `the original chart's Bitnami database (Service pfs-postgresql, pod pfs-postgresql-0) through client pod ${podName}`,
+          );
+          const env = Object.fromEntries(
+            pods.items[0].spec.containers[0].env.map((e: { name: string; value?: string }) => [
+              e.name,
+              e.value ?? e,
+            ]),
+          );
+          expect(env.PGHOST).toBe(`pfs-postgresql.${ns}`); // as hasura's URL names it
+          expect(env.PGPASSWORD).toEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: ref } });
+          // the Service's cluster DNS name means nothing on this machine: the test plays the DNS
+          const unroute = await routeExecLikeKubelet(ns, podName, {
+            PGHOST: '127.0.0.1',
+            PGPORT: String(pg.port),
+          });
+          try {
+            expect(await session.query('select count(*) from flow_run')).toEqual([['20']]);
+            await dumpTo(session, file);
+          } finally {
+            await unroute();
+          }
+        } finally {
+          await session.close();
+        }
+      });
+      expect(report.leaks).toEqual([]);
+      expect(readFileSync(file).subarray(0, 5).toString()).toBe('PGDMP');
+    } finally {
+      await standIn.remove();
+    }
   });
 });
 
