@@ -18,8 +18,10 @@ import {
   DatabaseCommandError,
   type DatabaseSession,
   openDatabaseSession,
+  withDatabaseSession,
 } from '../../src/release/database-access.js';
 import { Kubectl } from '../../src/tools/kubectl.js';
+import { InterruptedError, onInterruptSignal } from '../../src/ui/interrupt.js';
 import { helms } from '../support/tools.js';
 import {
   eventually,
@@ -236,6 +238,62 @@ describe('an external database: a client pod with the password from its Secret',
     });
     expect(report.samples).toBeGreaterThan(10);
     expect(report.leaks).toEqual([]);
+    await eventually('the client pod to be deleted', async () => {
+      const got = await kubectl(['get', 'pod', podName, '-n', ns], { reject: false });
+      return got.exitCode !== 0 && /NotFound/.test(String(got.stderr)) ? true : undefined;
+    });
+  });
+});
+
+describe('Ctrl-C in withDatabaseSession', () => {
+  it('stops the command, deletes the client pod and says so', async () => {
+    const ns = await namespace('e2e-dbacc-sigint');
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-pass' },
+      stringData: { 'postgres-password': password },
+    };
+    await kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(secret) });
+    await install(ns, [
+      '--set',
+      'postgresql.useSubChart=false',
+      '--set',
+      'postgresql.externalHostname=127.0.0.1',
+      '--set',
+      `postgresql.servicePort=${pg.port}`,
+      '--set',
+      'postgresql.existingSecret=db-pass',
+    ]);
+    let podName = '';
+    const started = withDatabaseSession(
+      { name: 'pfs', namespace: ns },
+      client,
+      async (session, signal) => {
+        const pods = await kubectlJson([
+          'get',
+          'pods',
+          '-n',
+          ns,
+          '-l',
+          'app.kubernetes.io/component=db-client',
+        ]);
+        podName = pods.items[0].metadata.name;
+        const unroute = await routeExecLikeKubelet(ns, podName);
+        try {
+          // what the CLI's SIGINT handler does (ui/interrupt.ts): abort the innermost scope
+          setTimeout(() => onInterruptSignal('SIGINT'), 1000);
+          await session.query('select pg_sleep(30)', { signal });
+        } finally {
+          await unroute();
+        }
+      },
+    );
+    const failed = await started.catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(InterruptedError);
+    expect((failed as Error).message).toBe(
+      'Interrupted; the database command was stopped and its client pod deleted.',
+    );
     await eventually('the client pod to be deleted', async () => {
       const got = await kubectl(['get', 'pod', podName, '-n', ns], { reject: false });
       return got.exitCode !== 0 && /NotFound/.test(String(got.stderr)) ? true : undefined;
