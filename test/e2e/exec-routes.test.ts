@@ -3,7 +3,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, namespacesForThisFile } from './support/cluster.js';
-import { bundledDatabaseEnv, routeExec, routeExecLikeKubelet } from './support/exec-routes.js';
+import {
+  bundledDatabaseEnv,
+  routeExec,
+  routeExecLikeKubelet,
+  routeNamespaceExec,
+} from './support/exec-routes.js';
 import { startPostgres, type TestPostgres } from './support/postgres.js';
 
 const namespace = namespacesForThisFile();
@@ -147,6 +152,37 @@ describe('kubectl exec routed by kwok to local commands', () => {
       expect(String(out.stdout).trim()).toBe('mirror');
     } finally {
       await unroute();
+    }
+  });
+
+  it('routes pods of a namespace that did not exist yet, by container', async () => {
+    const unrouteAll = await routeNamespaceExec(ns, [
+      { containers: ['client'], env: { ...bundledDatabaseEnv(pg), PGUSER: 'postgres' } },
+    ]);
+    try {
+      await runPod('later-abc12', 'client');
+      const out = await eventually('kwok to serve the namespace route', async () => {
+        const got = await kubectl(
+          [
+            'exec',
+            'later-abc12',
+            '-n',
+            ns,
+            '-c',
+            'client',
+            '--',
+            'psql',
+            '-At',
+            '-c',
+            'select current_user',
+          ],
+          { reject: false },
+        );
+        return got.exitCode === 0 ? got : undefined;
+      });
+      expect(String(out.stdout).trim()).toBe('postgres');
+    } finally {
+      await unrouteAll();
     }
   });
 

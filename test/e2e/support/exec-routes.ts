@@ -17,6 +17,15 @@
 //   // a pod whose env names values and Secrets (the external database's client pod):
 //   await routeExecLikeKubelet(ns, 'the-client-pod');       // its container env, resolved
 //
+//   // pods that do not exist yet and whose names are not known (the client pod the CLI starts
+//   // for an external database, `{release}-db-client-xxxxx`, container `client`): route every
+//   // pod of the namespace, by container, with the env the test knows that pod will get
+//   const unrouteAll = await routeNamespaceExec(ns, [
+//     { containers: ['client'], env: { PGHOST: '127.0.0.1', PGPORT: String(pg.port),
+//       PGUSER: 'prefect', PGDATABASE: 'prefect', PGPASSWORD: password } },
+//   ]);
+//
+// A pod's own Exec wins over a namespace route (kwok looks for the pod's first).
 // What kwok v0.7.0 does with the command kubectl sends (pkg/kwok/server/debugging_exec.go,
 // pkg/utils/exec), checked on this machine:
 // - argv as sent, no shell: cmd[0] is looked up on the PATH of the *kwok process* (Go's
@@ -63,15 +72,7 @@ export async function routeExec(
     apiVersion: 'kwok.x-k8s.io/v1alpha1',
     kind: 'Exec',
     metadata: { name: pod, namespace },
-    spec: {
-      execs: targets.map((target) => ({
-        ...(target.containers ? { containers: target.containers } : {}),
-        local: {
-          ...(target.workDir ? { workDir: target.workDir } : {}),
-          envs: Object.entries(target.env ?? {}).map(([name, value]) => ({ name, value })),
-        },
-      })),
-    },
+    spec: { execs: execsOf(targets) },
   };
   await kubectl(['apply', '-f', '-'], { input: JSON.stringify(exec) });
   await waitUntilServed(namespace, pod, targets);
@@ -80,6 +81,40 @@ export async function routeExec(
       reject: false,
     });
   };
+}
+
+/**
+ * Routes `kubectl exec` into every pod of `namespace`, present or future, that has no Exec of its
+ * own (a kwok ClusterExec selecting the namespace). kwok reads it from a watch within moments:
+ * make it before the step that starts the pods. Returns the function that removes it.
+ */
+export async function routeNamespaceExec(
+  namespace: string,
+  targets: ExecTarget[],
+): Promise<() => Promise<void>> {
+  const name = `e2e-${namespace}`.slice(0, 253);
+  const clusterExec = {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'ClusterExec',
+    metadata: { name },
+    spec: { selector: { matchNamespaces: [namespace] }, execs: execsOf(targets) },
+  };
+  await kubectl(['apply', '-f', '-'], { input: JSON.stringify(clusterExec) });
+  return async () => {
+    await kubectl(['delete', 'clusterexec.kwok.x-k8s.io', name, '--ignore-not-found'], {
+      reject: false,
+    });
+  };
+}
+
+function execsOf(targets: ExecTarget[]) {
+  return targets.map((target) => ({
+    ...(target.containers ? { containers: target.containers } : {}),
+    local: {
+      ...(target.workDir ? { workDir: target.workDir } : {}),
+      envs: Object.entries(target.env ?? {}).map(([name, value]) => ({ name, value })),
+    },
+  }));
 }
 
 /** kwok picks Exec objects up from a watch: exec `true` in each routed container until it works. */
