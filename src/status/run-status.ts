@@ -1,10 +1,12 @@
 // status, end to end: find the release (helm's record) -> its values and last revision -> what the
 // cluster says about its workloads, exposure, database and tenants (through the API client) ->
 // one screen, or JSON.
+import { targetLine } from '../release/release-flags.js';
 import { checkReleaseLookup, type ReleaseLookup } from '../release/release-ref.js';
 import { Helm } from '../tools/helm.js';
 import { kubeApiFor } from '../tools/kube-api.js';
 import { Kubectl } from '../tools/kubectl.js';
+import { describeDatabaseData, readDatabaseData } from './database-data.js';
 import { describeStatus, readReleaseStatus } from './release-status.js';
 
 export interface StatusOptions {
@@ -33,20 +35,27 @@ export async function runStatus(
       : helm.userValues(release.name, release.namespace),
     helm.history(release.name, release.namespace),
   ]);
-  const status = await readReleaseStatus(
-    kubeApiFor(kubectl),
-    cluster,
-    release,
-    values,
-    history.at(-1)?.revision ?? Number(release.revision),
-  );
+  const api = kubeApiFor(kubectl);
+  const [status, data] = await Promise.all([
+    readReleaseStatus(
+      api,
+      cluster,
+      release,
+      values,
+      history.at(-1)?.revision ?? Number(release.revision),
+    ),
+    readDatabaseData(api, kubectl, release, options.lookup.context),
+  ]);
   if (options.output === 'json') {
-    write(`${JSON.stringify(status, null, 2)}\n`);
+    write(
+      `${JSON.stringify({ ...status, databaseSize: data.size, lastBackup: data.lastBackup }, null, 2)}\n`,
+    );
     return;
   }
+  const target = targetLine({ namespace: release.namespace, release: release.name, ...cluster });
   // The screen is the data asked for, so --quiet does not hide it.
   write(
-    describeStatus(status)
+    [...describeStatus(status), ...describeDatabaseData(data, target)]
       .map((line) => `${line}\n`)
       .join(''),
   );

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/checks/database-data.js';
+import { recordBackup } from '../../src/release/backup-records.js';
 import { helms } from '../support/tools.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
@@ -37,8 +39,14 @@ let password: string;
 /** The seed's reference instant: runs from 60 days before it to 1 day before it. */
 const base = new Date();
 const work = mkdtempSync(join(tmpdir(), 'e2e-prune-'));
+// Where backup records what it took, and status reads it back.
+const state = mkdtempSync(join(tmpdir(), 'e2e-prune-state-'));
 const cli = (args: string[]) =>
-  runCli(helm, args, { env: cliEnv(helm), timeout: 300_000, cwd: work });
+  runCli(helm, args, {
+    env: cliEnv(helm, { XDG_STATE_HOME: state }),
+    timeout: 300_000,
+    cwd: work,
+  });
 const forwardName = () => `${ns}-prune`;
 
 const db =
@@ -358,5 +366,40 @@ describe('doctor on the data', () => {
     const bad = await cli(['doctor', '-n', ns, '--log-table-warn', 'huge']);
     expect(bad.exitCode).toBe(2);
     expect(String(bad.stderr)).toContain('--log-table-warn must be a size above zero');
+  });
+});
+
+describe('status on the data', () => {
+  it('shows the database size and the last backup known to this machine', async () => {
+    const none = await cli(['status', '-n', ns]);
+    expect(none.exitCode, String(none.stderr)).toBe(0);
+    expect(String(none.stdout)).toContain(
+      `backup    none known to this machine (take one: prefect-server backup -n ${ns})`,
+    );
+    // What `prefect-server backup` records when it finishes (its own writer, into the same
+    // state directory the CLI reads): status must show it.
+    recordBackup(
+      {
+        context: undefined,
+        namespace: ns,
+        release,
+        file: join(work, 'status.dump'),
+        manifest: undefined,
+        size: 123_456,
+        sha256: '0'.repeat(64),
+        created: '2026-11-30T08:00:00.000Z',
+      },
+      { XDG_STATE_HOME: state },
+    );
+    const [row] = await db('prefect')('SELECT pg_database_size(current_database())::text AS bytes');
+    const text = await cli(['status', '-n', ns]);
+    expect(text.exitCode, String(text.stderr)).toBe(0);
+    expect(String(text.stdout)).toContain(`db size   ${formatBytes(Number(row?.bytes))}\nbackup `);
+    expect(String(text.stdout)).toContain(
+      `backup    last from this machine 2026-11-30T08:00:00.000Z: ${join(work, 'status.dump')} (121 KiB)`,
+    );
+    const json = JSON.parse(String((await cli(['status', '-n', ns, '--output', 'json'])).stdout));
+    expect(json.databaseSize).toEqual({ bytes: Number(row?.bytes) });
+    expect(json.lastBackup).toMatchObject({ file: join(work, 'status.dump') });
   });
 });
