@@ -498,9 +498,17 @@ class ExecSession implements DatabaseSession {
         ),
       );
       if (stdin && child.stdin) {
+        const childIn = child.stdin;
         // a program that ends before reading all of stdin closes the pipe: not our failure
-        child.stdin.on('error', () => {});
-        stdin.pipe(child.stdin);
+        childIn.on('error', () => {});
+        stdin.pipe(childIn);
+        // a source that fails (an unreadable file) must not look like a complete input
+        stdin.once('error', (error) => {
+          child.kill('SIGTERM');
+          finish(error);
+        });
+        // the source stays the caller's: it is only let go, never destroyed
+        child.once('close', () => stdin.unpipe(childIn));
       }
       // stdout is piped, so its backpressure reaches kubectl (and the database) through the pipe
       if (stdout) childOut.pipe(stdout, { end: stdout !== process.stdout });

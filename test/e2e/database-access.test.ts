@@ -150,6 +150,14 @@ describe('the bundled database: kubectl exec into its pod', () => {
     );
   });
 
+  it('an input that fails stops the command instead of ending its input', async () => {
+    const started = Date.now();
+    await expect(
+      session.run('psql', [], { stdin: createReadStream(join(work, 'no-such-file.sql')) }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('an aborted command stops kubectl and rejects with exit code 130', async () => {
     const controller = new AbortController();
     const out = createWriteStream(join(work, 'aborted.dump'), { mode: 0o600 });
