@@ -10,7 +10,11 @@
 //     await session.close();            // deletes the client pod, if one was started
 //   }
 //   // or: withDatabaseSession(release, kubectl, (session, signal) => ..., options), which opens it
-//   // in its own Ctrl-C scope (ui/interrupt.ts) and closes it however the work ends.
+//   // in its own Ctrl-C scope (ui/interrupt.ts) and closes it however the work ends;
+//   // openSessionAt(release, kubectl, { target, kind }) reaches a database hasura does not use
+//   // (yet), e.g. the new StatefulSet of a move; locateDatabase(api, release) is the lookup alone.
+//
+// close() is not optional for the external and Bitnami kinds: it deletes the client pod.
 //
 // `args` never name the connection or the password: the session adds `--username` and `--dbname`
 // (the release's user and database; `io.database` picks another database of the same server,
@@ -281,8 +285,23 @@ export async function openDatabaseSession(
   kubectl: Kubectl,
   options: OpenOptions = {},
 ): Promise<DatabaseSession> {
+  const located = await locateDatabase(kubeApiFor(kubectl), ref);
+  return openSessionAt(ref, kubectl, located, options);
+}
+
+/**
+ * A session against a database the caller names instead of the one hasura uses: e.g. during a
+ * move to a new StatefulSet, the new bundled database (kind 'bundled', `target.pod` its pod, the
+ * container `postgresql`) before hasura is switched to it. `target.secret` is read only for a
+ * client pod (kinds 'external' and 'bitnami').
+ */
+export async function openSessionAt(
+  ref: ReleaseDatabaseRef,
+  kubectl: Kubectl,
+  { target, kind }: { target: DatabaseTarget; kind: DatabaseKind },
+  options: OpenOptions = {},
+): Promise<DatabaseSession> {
   const api = kubeApiFor(kubectl);
-  const { target, kind } = await locateDatabase(api, ref);
   if (kind === 'bundled') {
     const pod = target.pod as string;
     return new ExecSession(
