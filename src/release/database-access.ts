@@ -20,7 +20,8 @@
 // (the release's user and database; `io.database` picks another database of the same server,
 // e.g. `postgres` to drop and create the release's) before them. A command that fails rejects
 // with a DatabaseCommandError (its exit code and the end of its stderr); a run aborted by
-// `signal` rejects with a UserError of exit code 130 once kubectl is stopped.
+// `signal` rejects with a UserError of exit code 130 once kubectl is stopped (exit 1 and "did not
+// finish in time" when the signal is an AbortSignal.timeout).
 //
 // Where the database is comes from the hasura Deployment (release/database-location.ts), as
 // doctor reads it. Three kinds, by what the release runs:
@@ -431,6 +432,17 @@ async function waitForPod(
   }
 }
 
+/**
+ * Why a run was stopped: a timeout (AbortSignal.timeout) is a failure that says so; any other
+ * abort is Ctrl-C's, exit 130.
+ */
+function stoppedBy(program: DatabaseProgram, signal: AbortSignal): UserError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError')
+    return new UserError(`${program} did not finish in time and was stopped.`);
+  return new UserError(`${program} was interrupted.`, { exitCode: ExitCode.interrupted });
+}
+
 /** The end of a stream kept for messages: the last 16 KiB. */
 class Tail {
   #text = '';
@@ -486,10 +498,7 @@ class ExecSession implements DatabaseSession {
 
   run(program: DatabaseProgram, args: readonly string[], io: DatabaseRunIo = {}): Promise<void> {
     const { stdin, stdout, stderr, signal } = io;
-    if (signal?.aborted)
-      return Promise.reject(
-        new UserError(`${program} was interrupted.`, { exitCode: ExitCode.interrupted }),
-      );
+    if (signal?.aborted) return Promise.reject(stoppedBy(program, signal));
     const child = spawn(this.kubectl.binary, this.execArgs(program, args, io), {
       stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
@@ -549,7 +558,7 @@ class ExecSession implements DatabaseSession {
       });
       child.on('close', (code, killedBy) => {
         if (signal?.aborted) {
-          finish(new UserError(`${program} was interrupted.`, { exitCode: ExitCode.interrupted }));
+          finish(stoppedBy(program, signal));
         } else if (code !== 0) {
           finish(
             new DatabaseCommandError(

@@ -150,6 +150,16 @@ describe('the bundled database: kubectl exec into its pod', () => {
     );
   });
 
+  it('a timeout stops the command and says so (exit 1, not Ctrl-C)', async () => {
+    const failed = await session
+      .query('select pg_sleep(30)', { signal: AbortSignal.timeout(1000) })
+      .catch((e: unknown) => e);
+    expect(failed).toMatchObject({
+      message: 'psql did not finish in time and was stopped.',
+      exitCode: ExitCode.failure,
+    });
+  });
+
   it('an input that fails stops the command instead of ending its input', async () => {
     const started = Date.now();
     await expect(
