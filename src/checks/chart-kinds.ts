@@ -43,7 +43,9 @@ export function featuresOfPlan(plan: InstallPlan): ChartFeatures {
     agent: plan.agent.enabled,
     tenantJob: plan.tenant.create,
     ingress: plan.exposure.mode === 'ingress',
-    retention: (plan.retention?.logsOlderThanDays ?? 0) > 0,
+    retention:
+      (plan.retention?.logsOlderThanDays ?? 0) > 0 ||
+      (plan.retention?.flowRunsOlderThanDays ?? 0) > 0,
   };
 }
 

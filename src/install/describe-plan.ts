@@ -22,6 +22,16 @@ export function describePlan(plan: InstallPlan): string[] {
     `versions   server ${plan.versions.server ?? 'chart default'}, Prefect Core ${plan.versions.prefect ?? 'chart default'}, UI ${plan.versions.ui ?? 'chart default'}`,
     `tenant     ${plan.tenant.create ? `${plan.tenant.name} (${plan.tenant.slug}), created by a Job after install` : 'none (create one later: prefect-server tenant create)'}`,
   ];
+  if (plan.retention !== undefined) {
+    const { logsOlderThanDays: logs, flowRunsOlderThanDays: runs } = plan.retention;
+    const parts = [
+      ...(logs > 0 ? [`logs older than ${logs} days`] : []),
+      ...(runs > 0 ? [`finished flow runs older than ${runs} days`] : []),
+    ];
+    lines.push(
+      `retention  ${parts.length ? `${parts.join(' and ')} deleted every night by a CronJob` : 'off: logs are kept (prefect-server prune deletes old ones when asked)'}`,
+    );
+  }
   if (plan.imagePullSecrets.length) lines.push(`pull       ${plan.imagePullSecrets.join(', ')}`);
   if (plan.settings.length) {
     lines.push(

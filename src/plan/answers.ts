@@ -265,6 +265,17 @@ export const answerSpecs = {
     renders: ['retention'],
     upgrade: 'changeable',
   },
+  // Not asked by the wizard: deleting finished flow runs (their history in the UI) is a choice to
+  // make knowingly, by flag, not a default to accept with Enter.
+  flowRunRetentionDays: {
+    flag: '--flow-run-retention-days <days>',
+    help: 'the same CronJob also deletes finished flow runs older than this many days, with their task runs, states and logs (0: keep them, the default)',
+    kind: 'text',
+    rule: rules.retentionDays,
+    section: 'database',
+    renders: ['retention'],
+    upgrade: 'changeable',
+  },
   agent: {
     flag: '--agent',
     help: 'deploy the Prefect Kubernetes agent',

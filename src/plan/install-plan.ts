@@ -86,8 +86,8 @@ export interface InstallPlan {
   extra: { valuesFiles: string[]; set: string[] };
   /** Answers that are one chart value each (plan/answers.ts `value`), at their paths */
   settings: ChartSetting[];
-  /** The retention CronJob, when asked for (0 days: off); absent, the chart's default (off). */
-  retention?: { logsOlderThanDays: number };
+  /** The retention CronJob, when asked for (0 days: that part off); absent, the chart's default (off). */
+  retention?: { logsOlderThanDays: number; flowRunsOlderThanDays: number };
 }
 
 export interface ChartSetting {
@@ -314,11 +314,18 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
 
   for (const name of answers.imagePullSecrets ?? []) check('imagePullSecrets', name);
   check('logRetentionDays', answers.logRetentionDays);
-  if (Number(answers.logRetentionDays ?? 0) > 0 && chartSource !== 'bundled') {
+  check('flowRunRetentionDays', answers.flowRunRetentionDays);
+  const retentionKey =
+    Number(answers.logRetentionDays ?? 0) > 0
+      ? 'logRetentionDays'
+      : Number(answers.flowRunRetentionDays ?? 0) > 0
+        ? 'flowRunRetentionDays'
+        : undefined;
+  if (retentionKey !== undefined && chartSource !== 'bundled') {
     // Refused rather than ignored: the user asked for logs to be deleted and would get nothing.
     // 0 (keep all logs) is what a released chart does anyway.
     throw new InputError(
-      `${flagOf.logRetentionDays} needs the chart shipped with this CLI: the released charts have no retention CronJob.`,
+      `${flagOf[retentionKey]} needs the chart shipped with this CLI: the released charts have no retention CronJob.`,
       'Drop the flag and run `prefect-server prune --older-than 30d` when needed, or install the bundled chart (--chart-source bundled).',
     );
   }
@@ -380,8 +387,11 @@ export function buildPlan(answers: InstallAnswers): InstallPlan {
       tenant: createTenant,
       dbPersistence: database.mode === 'bundled' && database.persistence.enabled,
     }),
-    ...(answers.logRetentionDays !== undefined && {
-      retention: { logsOlderThanDays: Number(answers.logRetentionDays) },
+    ...((answers.logRetentionDays !== undefined || answers.flowRunRetentionDays !== undefined) && {
+      retention: {
+        logsOlderThanDays: Number(answers.logRetentionDays ?? 0),
+        flowRunsOlderThanDays: Number(answers.flowRunRetentionDays ?? 0),
+      },
     }),
   };
 }

@@ -99,8 +99,11 @@ export function answersFromValues(userValues: Values, release: string): InstallA
   // The retention CronJob of our chart: read back only when on, so an upgrade keeps it.
   const retention = at(values, 'retention');
   if (bool(at(retention, 'enabled')) === true) {
-    const days = at(retention, 'logsOlderThanDays');
-    if (typeof days === 'number' && days > 0) answers.logRetentionDays = String(days);
+    // The chart's defaults when a key is not in the values: logs 30 days, flow runs kept.
+    const logs = at(retention, 'logsOlderThanDays') ?? 30;
+    const runs = at(retention, 'flowRunsOlderThanDays') ?? 0;
+    if (typeof logs === 'number') answers.logRetentionDays = String(logs);
+    if (typeof runs === 'number') answers.flowRunRetentionDays = String(runs);
   }
   return { ...answers, ...chartSettingAnswers(values, answers) };
 }

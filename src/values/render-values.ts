@@ -128,8 +128,11 @@ export function renderValues(plan: InstallPlan): Values {
   // Only our chart has the CronJob (buildPlan refuses the answer for a released one); written
   // only when asked, so an install that never asked keeps the chart's default (off).
   if (plan.retention !== undefined && era === 'bundled') {
-    const days = plan.retention.logsOlderThanDays;
-    values.retention = days > 0 ? { enabled: true, logsOlderThanDays: days } : { enabled: false };
+    const { logsOlderThanDays, flowRunsOlderThanDays } = plan.retention;
+    values.retention =
+      logsOlderThanDays > 0 || flowRunsOlderThanDays > 0
+        ? { enabled: true, logsOlderThanDays, flowRunsOlderThanDays }
+        : { enabled: false };
   }
   for (const setting of plan.settings) setAt(values, setting.path.split('.'), setting.value);
   return values;

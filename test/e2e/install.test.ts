@@ -329,6 +329,7 @@ describe('the wizard in a real terminal', () => {
       at = await term.answer('Chart', '', at);
       at = await term.answer(/Database\b/, '', at);
       at = await term.answer('Keep the database on a persistent volume?', 'n', at);
+      at = await term.answer('Delete logs older than how many days', '14', at);
       at = await term.answer('Deploy the Prefect Kubernetes agent?', 'y', at);
       at = await term.answer('Prefect labels of the agent', 'wizard', at);
       at = await term.answer('Set CPU/memory for flow-run jobs?', '', at);
@@ -346,8 +347,16 @@ describe('the wizard in a real terminal', () => {
       term.kill();
     }
     expect(term.screen).toContain('agent      yes, labels wizard');
+    expect(term.screen).toContain(
+      'retention  logs older than 14 days deleted every night by a CronJob',
+    );
     const deployments = await deploymentsOf(ns);
     expect(deployments).toHaveLength(6);
+    // The retention answer became the chart's CronJob.
+    const cronJob = await kubectlJson(['get', 'cronjob', 'prefect-server-retention', '-n', ns]);
+    expect(cronJob.spec.jobTemplate.spec.template.spec.containers[0].command).toContain(
+      'logs_older_than=14 days',
+    );
   });
 });
 

@@ -141,8 +141,8 @@ beforeAll(async () => {
     ns,
     '--log-retention-days',
     '30',
-    '--set',
-    'retention.flowRunsOlderThanDays=30',
+    '--flow-run-retention-days',
+    '30',
   ]);
   expect(install.exitCode, String(install.stderr)).toBe(0);
   const secret = await kubectlJson(['get', 'secret', `${release}-postgresql`, '-n', ns]);
@@ -401,5 +401,30 @@ describe('status on the data', () => {
     const json = JSON.parse(String((await cli(['status', '-n', ns, '--output', 'json'])).stdout));
     expect(json.databaseSize).toEqual({ bytes: Number(row?.bytes) });
     expect(json.lastBackup).toMatchObject({ file: join(work, 'status.dump') });
+  });
+});
+
+describe('upgrade --log-retention-days and --flow-run-retention-days', () => {
+  it('changes the CronJob, and 0 removes it', async () => {
+    const changed = await cli(['upgrade', '--yes', '-n', ns, '--log-retention-days', '7']);
+    expect(changed.exitCode, String(changed.stderr)).toBe(0);
+    const cronJob = await kubectlJson(['get', 'cronjob', `${release}-retention`, '-n', ns]);
+    const command = cronJob.spec.jobTemplate.spec.template.spec.containers[0].command;
+    expect(command).toContain('logs_older_than=7 days');
+    // The flow-run part given at install is kept: upgrade read it back from the release.
+    expect(command).toContain('flow_runs_older_than=30 days');
+    const off = await cli([
+      'upgrade',
+      '--yes',
+      '-n',
+      ns,
+      '--log-retention-days',
+      '0',
+      '--flow-run-retention-days',
+      '0',
+    ]);
+    expect(off.exitCode, String(off.stderr)).toBe(0);
+    const left = await kubectl(['get', 'cronjobs', '-n', ns, '-o', 'name']);
+    expect(String(left.stdout).trim()).toBe('');
   });
 });

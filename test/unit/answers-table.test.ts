@@ -55,6 +55,7 @@ const sample: Partial<Record<AnswerKey, string>> = {
   dbUser: 'flow_user',
   dbExistingSecret: 'pg-secret',
   logRetentionDays: '14',
+  flowRunRetentionDays: '90',
   agentLabels: 'gpu, big',
   jobCpuRequest: '500m',
   jobCpuLimit: '2',
@@ -190,6 +191,7 @@ describe('the answers table', () => {
       tenantSlug: 'one',
       imagePullSecrets: ['regcred'],
       logRetentionDays: '30',
+      flowRunRetentionDays: '90',
     };
     const changed: Partial<Record<AnswerKey, InstallAnswers>> = {
       agent: { agent: false, agentLabels: undefined, ...noJob() },
@@ -217,6 +219,7 @@ describe('the answers table', () => {
       tenantSlug: { tenantSlug: 'two' },
       imagePullSecrets: { imagePullSecrets: ['other'] },
       logRetentionDays: { logRetentionDays: '7' },
+      flowRunRetentionDays: { flowRunRetentionDays: '60' },
     };
     const before = renderValues(buildPlan(base));
     const changeable = answerKeys.filter((key) => specOf(key).upgrade === 'changeable');

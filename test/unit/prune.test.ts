@@ -249,3 +249,50 @@ describe('the prune flow', () => {
     expect(lines).toContain('Rows deleted:');
   });
 });
+
+describe('--log-retention-days', () => {
+  it('renders the CronJob for our chart, turns it off with 0, and is refused above 0 for a released chart', async () => {
+    const { buildPlan } = await import('../../src/plan/install-plan.js');
+    const { renderValues } = await import('../../src/values/render-values.js');
+    const { answersFromValues } = await import('../../src/values/answers-from-values.js');
+    const on = renderValues(buildPlan({ logRetentionDays: '14' }));
+    expect(on.retention).toEqual({
+      enabled: true,
+      logsOlderThanDays: 14,
+      flowRunsOlderThanDays: 0,
+    });
+    expect(answersFromValues(on, 'prefect-server')).toMatchObject({
+      logRetentionDays: '14',
+      flowRunRetentionDays: '0',
+    });
+    // Flow runs only: the upgrade reads both back, so changing one keeps the other.
+    const runs = renderValues(buildPlan({ flowRunRetentionDays: '90' }));
+    expect(runs.retention).toEqual({
+      enabled: true,
+      logsOlderThanDays: 0,
+      flowRunsOlderThanDays: 90,
+    });
+    expect(answersFromValues(runs, 'prefect-server')).toMatchObject({
+      logRetentionDays: '0',
+      flowRunRetentionDays: '90',
+    });
+    expect(() =>
+      buildPlan({ chartSource: 'repo', chartVersion: '2022.09.23', flowRunRetentionDays: '9' }),
+    ).toThrow(/--flow-run-retention-days needs the chart shipped with this CLI/);
+    expect(renderValues(buildPlan({ logRetentionDays: '0' })).retention).toEqual({
+      enabled: false,
+    });
+    // Never asked: the chart's default (off) stands, nothing written.
+    expect(renderValues(buildPlan({})).retention).toBeUndefined();
+    const released = { chartSource: 'repo', chartVersion: '2022.09.23' } as const;
+    expect(() => buildPlan({ ...released, logRetentionDays: '30' })).toThrow(
+      /--log-retention-days needs the chart shipped with this CLI: the released charts have no retention CronJob/,
+    );
+    expect(
+      renderValues(buildPlan({ ...released, logRetentionDays: '0' })).retention,
+    ).toBeUndefined();
+    expect(() => buildPlan({ logRetentionDays: '3651' })).toThrow(
+      /--log-retention-days: Retention/,
+    );
+  });
+});

@@ -534,7 +534,10 @@ describe('install wizard', () => {
       imagePullSecrets: ['regcred'],
     });
     expect(buildPlan(answers).release).toBe('etl');
-    expect(buildPlan(answers).retention).toEqual({ logsOlderThanDays: 14 });
+    expect(buildPlan(answers).retention).toEqual({
+      logsOlderThanDays: 14,
+      flowRunsOlderThanDays: 0,
+    });
   });
 
   it('takes the mode a flag implies instead of asking it', async () => {
