@@ -122,7 +122,7 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
     if (error instanceof InterruptedError) throw error;
     const why = error instanceof Error ? error.message : String(error);
     throw new UserError(
-      `Deleting stopped: ${why}\nEvery batch that finished is deleted for good (each is its own transaction); the rest is untouched.`,
+      `Deleting stopped: ${why}\nEach batch is its own transaction: the finished ones are deleted for good, none is half done.`,
       { hint: `Go on with: ${again}` },
     );
   }
@@ -164,7 +164,9 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
     } catch (error) {
       if (signal?.aborted) {
         throw new InterruptedError(
-          `Interrupted (${abortedBy(signal)}) while deleting: every batch that finished is deleted for good, the rest is untouched.`,
+          // kubectl is stopped; a psql the cluster keeps running ends at its next progress line
+          // (its stderr is gone), and whatever it finished is committed batch by batch anyway.
+          `Interrupted (${abortedBy(signal)}) while deleting: each batch is its own transaction, so the finished ones are deleted for good and none is half done. Running the same command again deletes what is left.`,
           `Go on with: ${again}`,
         );
       }

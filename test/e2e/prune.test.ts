@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/checks/database-data.js';
 import { recordBackup } from '../../src/release/backup-records.js';
 import { helms } from '../support/tools.js';
-import { cliEnv, runCli } from './support/cli.js';
+import { cliBin, cliEnv, runCli } from './support/cli.js';
 import { kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
 import { sampleCommandLines } from './support/cmdline-sampler.js';
 import { bundledDatabaseEnv, routeExec } from './support/exec-routes.js';
@@ -427,4 +427,64 @@ describe('upgrade --log-retention-days and --flow-run-retention-days', () => {
     const left = await kubectl(['get', 'cronjobs', '-n', ns, '-o', 'name']);
     expect(String(left.stdout).trim()).toBe('');
   });
+});
+
+describe('prune interrupted', () => {
+  it('Ctrl-C mid-delete exits 130 with the state and the command that goes on, which finishes', async () => {
+    const sql = db('prefect');
+    // Enough old logs that one-row batches take a while.
+    await sql(
+      `INSERT INTO log (tenant_id, "timestamp", created, updated, name, level, message)
+       SELECT (SELECT id FROM tenant LIMIT 1), t, t, t, 'agent', 'INFO', 'bulk'
+         FROM generate_series(1, 20000) i,
+              LATERAL (SELECT '${new Date(base.getTime() - 40 * day).toISOString()}'::timestamptz + i * interval '1 second' AS t) x`,
+    );
+    const expected = await expectedDeletions(sql, new Date(base.getTime() - 30 * day), false);
+    // 20000 and whatever old logs earlier tests left (none when they ran).
+    const total = expected.log as number;
+    expect(total).toBeGreaterThanOrEqual(20000);
+    const child = execa(
+      'node',
+      [cliBin, 'prune', '-n', ns, '--older-than', '30d', '--yes', '--batch-size', '1'],
+      { env: cliEnv(helm, { XDG_STATE_HOME: state }), cwd: work, reject: false },
+    );
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (
+          new RegExp(`- log: [0-9,]+ of ${total.toLocaleString('en-US')} rows deleted`).test(seen)
+        )
+          resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(130);
+    expect(String(result.stderr)).toContain('Interrupted (SIGINT) while deleting');
+    expect(String(result.stderr)).toContain(
+      `prefect-server prune -n ${ns} --release ${release} --older-than 30d --yes`,
+    );
+    const [left] = await sql(
+      `SELECT count(*)::int AS n FROM log WHERE "timestamp" < '${new Date(base.getTime() - 30 * day).toISOString()}'`,
+    );
+    expect(left?.n).toBeGreaterThan(0);
+    expect(left?.n).toBeLessThan(total);
+    // The printed command goes on and finishes.
+    const again = await cli([
+      'prune',
+      '-n',
+      ns,
+      '--release',
+      release,
+      '--older-than',
+      '30d',
+      '--yes',
+    ]);
+    expect(again.exitCode, String(again.stderr)).toBe(0);
+    const [none] = await sql(
+      `SELECT count(*)::int AS n FROM log WHERE "timestamp" < '${new Date(base.getTime() - 30 * day).toISOString()}'`,
+    );
+    expect(none?.n).toBe(0);
+  }, 120_000);
 });
