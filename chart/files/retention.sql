@@ -124,18 +124,28 @@ SELECT 'planned', tbl, planned FROM retention_plan ORDER BY position;
 \quit
 \endif
 
--- One batch per transaction (COMMIT inside DO, PostgreSQL 11+). Rows are picked by ctid so a batch
--- stops scanning once it has enough, even where the predicate has no index (log has none on
--- "timestamp").
+-- One batch per transaction (COMMIT inside DO, PostgreSQL 11+), so a big table is never locked
+-- long and a stopped run keeps what it finished. log has no index on "timestamp", so a batch
+-- cannot find its rows by index:
+-- - PostgreSQL 14+ (TID range scans): each batch takes the next range of heap pages, sized to
+--   hold about batch_size rows, so every table is read once from start to end, and the walk stops
+--   once the planned rows are gone;
+-- - before 14: each batch takes the first batch_size matching rows by ctid (a scan from the
+--   start that skips the rows earlier batches deleted until vacuum clears them: slower on a large
+--   table, still correct).
 DO $delete$
 DECLARE
   size int := current_setting('retention.batch_size')::int;
+  ranges boolean := current_setting('server_version_num')::int >= 140000;
   tables text[];
   preds text[];
   planned bigint[];
   i int;
   n bigint;
   done bigint;
+  pages bigint;
+  step bigint;
+  page bigint;
 BEGIN
   IF size < 1 THEN
     RAISE EXCEPTION 'batch_size must be at least 1, got %', size;
@@ -144,16 +154,37 @@ BEGIN
     INTO tables, preds, planned FROM retention_plan p;
   FOR i IN 1 .. COALESCE(array_length(tables, 1), 0) LOOP
     done := 0;
-    LOOP
-      EXECUTE format('DELETE FROM public.%I WHERE ctid = ANY (ARRAY(SELECT ctid FROM public.%I WHERE %s LIMIT %s))',
-                     tables[i], tables[i], preds[i], size);
-      GET DIAGNOSTICS n = ROW_COUNT;
-      done := done + n;
-      UPDATE retention_plan SET deleted = done WHERE tbl = tables[i];
-      COMMIT;
-      EXIT WHEN n < size;
-      RAISE NOTICE 'retention: % %/%', tables[i], done, planned[i];
-    END LOOP;
+    IF planned[i] > 0 AND ranges THEN
+      pages := pg_relation_size(format('public.%I', tables[i])::regclass) / current_setting('block_size')::int;
+      -- Rows per page from the planner's statistics (none yet: a guess of 50).
+      SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 50 END
+        INTO step FROM pg_class c WHERE c.oid = format('public.%I', tables[i])::regclass;
+      step := GREATEST(1, size / GREATEST(step, 1));
+      page := 0;
+      WHILE page <= pages AND done < planned[i] LOOP
+        EXECUTE format('DELETE FROM public.%I WHERE ctid >= %L::tid AND ctid < %L::tid AND (%s)',
+                       tables[i], format('(%s,0)', page), format('(%s,0)', page + step), preds[i]);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        done := done + n;
+        page := page + step;
+        UPDATE retention_plan SET deleted = done WHERE tbl = tables[i];
+        COMMIT;
+        IF n > 0 THEN
+          RAISE NOTICE 'retention: % %/%', tables[i], done, planned[i];
+        END IF;
+      END LOOP;
+    ELSIF planned[i] > 0 THEN
+      LOOP
+        EXECUTE format('DELETE FROM public.%I WHERE ctid = ANY (ARRAY(SELECT ctid FROM public.%I WHERE %s LIMIT %s))',
+                       tables[i], tables[i], preds[i], size);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        done := done + n;
+        UPDATE retention_plan SET deleted = done WHERE tbl = tables[i];
+        COMMIT;
+        EXIT WHEN n < size;
+        RAISE NOTICE 'retention: % %/%', tables[i], done, planned[i];
+      END LOOP;
+    END IF;
     RAISE NOTICE 'retention: % %/%', tables[i], done, planned[i];
   END LOOP;
 END
