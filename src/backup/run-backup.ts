@@ -6,7 +6,7 @@
 import { constants, createWriteStream, type Stats, statSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError, UserError } from '../errors.js';
 import {
@@ -21,6 +21,7 @@ import {
   parseDatabaseFacts,
 } from '../release/backup-manifest.js';
 import { recordBackup } from '../release/backup-records.js';
+import type { DatabaseSession } from '../release/database-access.js';
 import { findRelease } from '../release/find-release.js';
 import { targetLine } from '../release/release-flags.js';
 import { checkReleaseLookup } from '../release/release-ref.js';
@@ -45,23 +46,12 @@ export interface BackupFlags {
   manifest?: string;
 }
 
-/**
- * A PostgreSQL client program run against the release's database, stdin and stdout streamed
- * (release/database-access.ts provides it: kubectl exec into the bundled database's pod, or a
- * client pod for an external one). `args` never hold the password or the connection: those
- * come from the access itself.
- */
-export interface DatabaseClient {
-  /** Where the database is, for messages ("the bundled database (pod R-postgresql-0)"). */
-  readonly description: string;
-  run(
-    program: 'pg_dump' | 'pg_restore' | 'psql',
-    args: readonly string[],
-    io: { stdin?: Readable; stdout?: Writable; signal?: AbortSignal },
-  ): Promise<void>;
-}
-
-export type OpenDatabase = (release: HelmRelease, flags: BackupFlags) => Promise<DatabaseClient>;
+/** The release's database (release/database-access.ts); tests of the flow may pass their own. */
+export type OpenDatabase = (
+  release: HelmRelease,
+  flags: BackupFlags,
+  signal: AbortSignal,
+) => Promise<DatabaseSession>;
 
 /** The chart version of a helm release's `chart` (prefect-server-2022.09.23 -> 2022.09.23). */
 export function chartVersionOf(release: HelmRelease): string {
@@ -117,11 +107,17 @@ export function backupTargets(
   return { dump, manifest };
 }
 
-async function openDatabaseOf(): Promise<OpenDatabase> {
-  throw new UserError(
-    'backup needs the database access of release/database-access.ts, which this build does not have yet.',
-  );
-}
+/** kubectl exec into the bundled database's pod, or a client pod for an external one. */
+const openReleaseDatabase: OpenDatabase = async (release, flags, signal) => {
+  const [{ openDatabaseSession }, { Kubectl }] = await Promise.all([
+    import('../release/database-access.js'),
+    import('../tools/kubectl.js'),
+  ]);
+  const kubectl = await Kubectl.create({ kubeconfig: flags.kubeconfig, context: flags.context });
+  return openDatabaseSession({ name: release.name, namespace: release.namespace }, kubectl, {
+    signal,
+  });
+};
 
 export async function runBackup(
   flags: BackupFlags,
@@ -137,10 +133,8 @@ export async function runBackup(
   const helm = await Helm.create({ kubeconfig: flags.kubeconfig, context: flags.context });
   const release = await findRelease(helm, { release: flags.release, namespace: flags.namespace });
   const targets = backupTargets(flags, release.name, started);
-  const database = await (openDatabase ?? (await openDatabaseOf()))(release, flags);
-
   const progress = out.interactive
-    ? await out.spinner(`Dumping ${release.name}'s database (${database.description})`)
+    ? await out.spinner(`Dumping ${release.name}'s database`)
     : undefined;
   const counter = new DigestingCounter((bytes) =>
     progress?.update(`Dumping ${release.name}'s database: ${formatBytes(bytes)}`),
@@ -163,8 +157,13 @@ export async function runBackup(
   };
 
   let facts: ReturnType<typeof parseDatabaseFacts>;
+  let scope: AbortSignal | undefined;
+  let database: DatabaseSession | undefined;
   try {
     facts = await withInterruptScope(async (signal) => {
+      scope = signal;
+      database = await (openDatabase ?? openReleaseDatabase)(release, flags, signal);
+      progress?.update(`Dumping ${release.name}'s database (${database.description})`);
       const session = sessionInput();
       const answers = new LineCollector();
       const psql = database.run('psql', snapshotPsqlArgs, {
@@ -173,18 +172,32 @@ export async function runBackup(
         signal,
       });
       session.write(snapshotSql.begin);
-      const snapshot = await Promise.race([
-        answers.lineMatching(snapshotIdPattern),
-        psql.then(() => {
-          throw new UserError('psql ended before it exported a snapshot.');
-        }),
-      ]);
-      const dump = database.run('pg_dump', ['--format=custom', `--snapshot=${snapshot}`], {
-        stdout: counter,
-        signal,
+      // psql ending (or failing) before it answers ends the wait; later, `await psql` below
+      // is what reports it, so the guard's own outcome is dropped once the snapshot is known.
+      let exported = false;
+      const guard = psql.then(() => {
+        if (!exported) throw new UserError('psql ended before it exported a snapshot.');
       });
-      await Promise.all([dump, pipeline(counter, sink, { end: handle !== undefined })]);
-      session.end(`${databaseFactsSql}${snapshotSql.end}`);
+      guard.catch(() => {});
+      const snapshot = await Promise.race([
+        answers.lineMatching(snapshotIdPattern).then((line) => {
+          exported = true;
+          return line;
+        }),
+        guard.then(() => ''),
+      ]);
+      try {
+        const dump = database.run('pg_dump', ['--format=custom', `--snapshot=${snapshot}`], {
+          stdout: counter,
+          signal,
+        });
+        await Promise.all([dump, pipeline(counter, sink, { end: handle !== undefined })]);
+        session.end(`${databaseFactsSql}${snapshotSql.end}`);
+      } finally {
+        // A failed dump must not leave psql waiting for more SQL (it would keep the process,
+        // and its transaction, open): the end of its input ends it, and rolls the snapshot back.
+        if (!session.writableEnded) session.end();
+      }
       await psql;
       return parseDatabaseFacts(answers.text);
     });
@@ -196,6 +209,7 @@ export async function runBackup(
         ? 'stdout got a partial dump'
         : `the partial file ${targets.dump} was removed`;
     if (
+      scope?.aborted ||
       error instanceof InterruptedError ||
       (error instanceof UserError && error.exitCode === 130)
     ) {
@@ -214,6 +228,8 @@ export async function runBackup(
       );
     }
     throw error;
+  } finally {
+    await database?.close();
   }
 
   const manifest: BackupManifest = {

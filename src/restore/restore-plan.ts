@@ -31,11 +31,12 @@ export type Migrations =
 
 export interface RestorePlan {
   /**
-   * Drop what the database holds before pg_restore: true whenever schema public has tables,
-   * because a running release's graphql creates Prefect's (empty) tables at start, and
-   * pg_restore cannot create a table that exists.
+   * Drop what the database holds before pg_restore. Always: pg_restore creates every object of
+   * the dump and stops at one that exists, and even a database without a row holds some (a
+   * running release's graphql creates Prefect's empty tables, hasura its hdb_catalog schema).
+   * The refusal of a database with rows comes first, so this never drops data unasked.
    */
-  clean: boolean;
+  clean: true;
   migrations: Migrations;
 }
 
@@ -81,7 +82,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
         from: manifest.schemaRevision ?? manifest.appVersion,
         to: facts.schemaRevision ?? target.appVersion,
       };
-  return { clean: Object.keys(facts.tables).length > 0 || inputs.resume, migrations };
+  return { clean: true, migrations };
 }
 
 interface ContainerLike {

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExitCode, InputError, UserError } from '../errors.js';
 import {
@@ -21,6 +20,7 @@ import {
   manifestPathFor,
   parseDatabaseFacts,
 } from '../release/backup-manifest.js';
+import type { DatabaseSession } from '../release/database-access.js';
 import { findRelease } from '../release/find-release.js';
 import { instanceSelector } from '../release/labels.js';
 import { checkReleaseLookup } from '../release/release-ref.js';
@@ -45,16 +45,8 @@ export interface RestoreFlags {
   yes?: boolean;
 }
 
-/** As backup's: a PostgreSQL client program against the release's database, streamed. */
-export interface DatabaseClient {
-  readonly description: string;
-  run(
-    program: 'pg_dump' | 'pg_restore' | 'psql',
-    args: readonly string[],
-    io: { stdin?: Readable; stdout?: Writable; signal?: AbortSignal },
-  ): Promise<void>;
-}
-export type OpenDatabase = (release: HelmRelease, flags: RestoreFlags) => Promise<DatabaseClient>;
+/** The release's database (release/database-access.ts); tests of the flow may pass their own. */
+export type OpenDatabase = (release: HelmRelease, flags: RestoreFlags) => Promise<DatabaseSession>;
 
 const statOf = (path: string): Stats | undefined => {
   try {
@@ -135,7 +127,7 @@ CREATE SCHEMA public;
 const psqlArgs = ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1'];
 
 async function databaseFacts(
-  database: DatabaseClient,
+  database: DatabaseSession,
   signal?: AbortSignal,
 ): Promise<DatabaseFacts> {
   const { PassThrough, Writable: WritableClass } = await import('node:stream');
@@ -152,18 +144,19 @@ async function databaseFacts(
   return parseDatabaseFacts(text);
 }
 
-async function sqlOn(database: DatabaseClient, sql: string, signal: AbortSignal): Promise<void> {
+async function sqlOn(database: DatabaseSession, sql: string, signal: AbortSignal): Promise<void> {
   const { PassThrough } = await import('node:stream');
   const stdin = new PassThrough();
   stdin.end(sql);
   await database.run('psql', psqlArgs, { stdin, signal });
 }
 
-async function openDatabaseOf(): Promise<OpenDatabase> {
-  throw new UserError(
-    'restore needs the database access of release/database-access.ts, which this build does not have yet.',
-  );
-}
+/** kubectl exec into the bundled database's pod, or a client pod for an external one. */
+const openReleaseDatabase: OpenDatabase = async (release, flags) => {
+  const { openDatabaseSession } = await import('../release/database-access.js');
+  const kubectl = await Kubectl.create({ kubeconfig: flags.kubeconfig, context: flags.context });
+  return openDatabaseSession({ name: release.name, namespace: release.namespace }, kubectl);
+};
 
 async function confirm(release: string, namespace: string): Promise<void> {
   const { Prompter } = await import('../wizard/prompter.js');
@@ -203,114 +196,128 @@ export async function runRestore(
   const graphql = before.find((d) =>
     writers.some((w) => w.name === d.metadata.name && w.component === 'graphql'),
   );
-  const database = await (openDatabase ?? (await openDatabaseOf()))(release, flags);
-  const facts = await databaseFacts(database);
-  const plan = planRestore({
-    manifest: backup.manifest,
-    target: {
+  const database = await (openDatabase ?? openReleaseDatabase)(release, flags);
+  try {
+    await restoreWith(database);
+  } finally {
+    await database.close();
+  }
+
+  async function restoreWith(database: DatabaseSession): Promise<void> {
+    const facts = await databaseFacts(database);
+    const plan = planRestore({
+      manifest: backup.manifest,
+      target: {
+        namespace: release.namespace,
+        release: release.name,
+        appVersion: release.app_version,
+      },
+      facts,
+      writers,
+      graphqlMigrates: runsMigrations(graphql?.spec.template.spec as never),
+      force: flags.force ?? false,
+      resume: flags.resume ?? false,
+    });
+    if (!flags.yes) await confirm(release.name, release.namespace);
+
+    const resume = resumeCommand({
+      file: backup.dump,
+      manifest: flags.manifest === undefined ? undefined : backup.manifestFile,
       namespace: release.namespace,
       release: release.name,
-      appVersion: release.app_version,
-    },
-    facts,
-    writers,
-    graphqlMigrates: runsMigrations(graphql?.spec.template.spec as never),
-    force: flags.force ?? false,
-    resume: flags.resume ?? false,
-  });
-  if (!flags.yes) await confirm(release.name, release.namespace);
+      context: flags.context,
+      kubeconfig: flags.kubeconfig,
+    });
+    const patch = (writer: Writer, body: object) =>
+      kubectl.run([
+        'patch',
+        'deployment',
+        writer.name,
+        '--namespace',
+        release.namespace,
+        '--type',
+        'merge',
+        '--patch',
+        JSON.stringify(body),
+      ]);
 
-  const resume = resumeCommand({
-    file: backup.dump,
-    manifest: flags.manifest === undefined ? undefined : backup.manifestFile,
-    namespace: release.namespace,
-    release: release.name,
-    context: flags.context,
-    kubeconfig: flags.kubeconfig,
-  });
-  const patch = (writer: Writer, body: object) =>
-    kubectl.run([
-      'patch',
-      'deployment',
-      writer.name,
-      '--namespace',
-      release.namespace,
-      '--type',
-      'merge',
-      '--patch',
-      JSON.stringify(body),
-    ]);
+    let stage = 'stopping the writers';
+    const stateOf = () =>
+      stage === 'stopping the writers'
+        ? 'some writers may be at zero replicas, each remembering its count; the database is unchanged'
+        : stage === 'restoring'
+          ? 'the writers are at zero replicas; the database was cleaned and is empty, or holds the backup when pg_restore had already committed (it restores in one transaction, never halfway)'
+          : 'the writers are at zero replicas; the database holds the backup';
+    setInterruptNotice(`Interrupted while ${stage}: ${stateOf()}. To finish: ${resume}`);
+    let scope: AbortSignal | undefined;
+    try {
+      await withInterruptScope(async (signal) => {
+        scope = signal;
+        const spinner = await out.spinner(`Stopping the writers of ${release.name}`);
+        for (const writer of writers) await patch(writer, stopPatch(writer));
+        await waitForNoPods(deployments, writers, signal);
+        spinner.succeed(
+          `Stopped ${writers.map((w) => `${w.name} (was ${countAfter(w)})`).join(', ') || 'no writers (none found)'}`,
+        );
 
-  let stage = 'stopping the writers';
-  const stateOf = () =>
-    stage === 'stopping the writers'
-      ? 'some writers may be at zero replicas, each remembering its count; the database is unchanged'
-      : stage === 'restoring'
-        ? 'the writers are at zero replicas; the database is empty or as the backup left it partly restored (pg_restore runs in one transaction, so usually empty)'
-        : 'the writers are at zero replicas; the database holds the backup';
-  setInterruptNotice(`Interrupted while ${stage}: ${stateOf()}. To finish: ${resume}`);
-  try {
-    await withInterruptScope(async (signal) => {
-      const spinner = await out.spinner(`Stopping the writers of ${release.name}`);
-      for (const writer of writers) await patch(writer, stopPatch(writer));
-      await waitForNoPods(deployments, writers, signal);
-      spinner.succeed(
-        `Stopped ${writers.map((w) => `${w.name} (was ${countAfter(w)})`).join(', ') || 'no writers (none found)'}`,
-      );
+        stage = 'restoring';
+        const restoring = await out.spinner(
+          `Restoring ${formatBytes(backup.manifest.size)} into ${database.description}`,
+        );
+        await sqlOn(database, cleanSql, signal);
+        await database.run(
+          'pg_restore',
+          ['--no-owner', '--no-acl', '--single-transaction', '--exit-on-error'],
+          { stdin: createReadStream(backup.dump), signal },
+        );
+        const after = await databaseFacts(database, signal);
+        const differences = countDifferences(backup.manifest.tables, after.tables);
+        if (differences.length > 0) {
+          restoring.fail('The restored row counts differ from the manifest');
+          throw new UserError(
+            `The restored database does not hold the backup's rows: ${differences.map((d) => `${d.table} ${d.actual} (expected ${d.expected})`).join(', ')}. The writers were left at zero.`,
+            { hint: `Look into it, then run the restore again: ${resume}` },
+          );
+        }
+        restoring.succeed(
+          `Restored ${Object.keys(after.tables).length} tables; every row count matches the manifest`,
+        );
 
-      stage = 'restoring';
-      const restoring = await out.spinner(
-        `Restoring ${formatBytes(backup.manifest.size)} into ${database.description}`,
-      );
-      if (plan.clean) await sqlOn(database, cleanSql, signal);
-      await database.run(
-        'pg_restore',
-        ['--no-owner', '--no-acl', '--single-transaction', '--exit-on-error'],
-        { stdin: createReadStream(backup.dump), signal },
-      );
-      const after = await databaseFacts(database, signal);
-      const differences = countDifferences(backup.manifest.tables, after.tables);
-      if (differences.length > 0) {
-        restoring.fail('The restored row counts differ from the manifest');
-        throw new UserError(
-          `The restored database does not hold the backup's rows: ${differences.map((d) => `${d.table} ${d.actual} (expected ${d.expected})`).join(', ')}. The writers were left at zero.`,
-          { hint: `Look into it, then run the restore again: ${resume}` },
+        stage = 'starting the writers';
+        for (const writer of writers) await patch(writer, startPatch(writer));
+      });
+    } catch (error) {
+      if (error instanceof InterruptedError) throw error;
+      // Whatever the stopped tool said, Ctrl-C is what ended it.
+      if (
+        scope?.aborted ||
+        (error instanceof UserError && error.exitCode === ExitCode.interrupted)
+      ) {
+        throw new InterruptedError(
+          `Restore interrupted while ${stage}: ${stateOf()}.`,
+          `To finish: ${resume}`,
         );
       }
-      restoring.succeed(
-        `Restored ${Object.keys(after.tables).length} tables; every row count matches the manifest`,
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UserError(`Restore failed while ${stage}: ${reason}. State: ${stateOf()}.`, {
+        hint: `To finish: ${resume}`,
+        cause: error,
+      });
+    } finally {
+      setInterruptNotice('Interrupted; nothing was changed.');
+    }
+    out.line(
+      `Started ${writers.map((w) => `${w.name} (${countAfter(w)})`).join(', ') || 'no writers'}`,
+    );
+    if (plan.migrations.kind === 'graphql-init') {
+      out.line(
+        `The backup's schema (${plan.migrations.from}) is older than the server's (${plan.migrations.to}): graphql's init container runs prefect-server database upgrade --yes as its new pods start.`,
       );
-
-      stage = 'starting the writers';
-      for (const writer of writers) await patch(writer, startPatch(writer));
-    });
-  } catch (error) {
-    if (error instanceof InterruptedError) throw error;
-    if (error instanceof UserError && error.exitCode === ExitCode.interrupted) {
-      throw new InterruptedError(
-        `Restore interrupted while ${stage}: ${stateOf()}.`,
-        `To finish: ${resume}`,
+    } else if (plan.migrations.kind === 'manual') {
+      out.warn(
+        `The backup's schema (${plan.migrations.from}) is older than the server's (${plan.migrations.to}) and graphql has no init container that migrates (graphql.init.enabled=false): run the migrations yourself, e.g. kubectl exec -n ${release.namespace} deploy/${graphql?.metadata.name ?? `${release.name}-graphql`} -- prefect-server database upgrade --yes`,
       );
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UserError(`Restore failed while ${stage}: ${reason}. State: ${stateOf()}.`, {
-      hint: `To finish: ${resume}`,
-      cause: error,
-    });
-  } finally {
-    setInterruptNotice('Interrupted; nothing was changed.');
-  }
-  out.line(
-    `Started ${writers.map((w) => `${w.name} (${countAfter(w)})`).join(', ') || 'no writers'}`,
-  );
-  if (plan.migrations.kind === 'graphql-init') {
-    out.line(
-      `The backup's schema (${plan.migrations.from}) is older than the server's (${plan.migrations.to}): graphql's init container runs prefect-server database upgrade --yes as its new pods start.`,
-    );
-  } else if (plan.migrations.kind === 'manual') {
-    out.warn(
-      `The backup's schema (${plan.migrations.from}) is older than the server's (${plan.migrations.to}) and graphql has no init container that migrates (graphql.init.enabled=false): run the migrations yourself, e.g. kubectl exec -n ${release.namespace} deploy/${graphql?.metadata.name ?? `${release.name}-graphql`} -- prefect-server database upgrade --yes`,
-    );
   }
 }
 
