@@ -54,7 +54,8 @@ export interface PsqlAccess {
 
 export interface PruneAdapters {
   findRelease(lookup: ReleaseLookup): Promise<HelmRelease>;
-  openDatabase(release: HelmRelease, lookup: ReleaseLookup): Promise<PsqlAccess>;
+  /** Opens the release's database; `signal` is Ctrl-C (a client pod being started is deleted). */
+  openDatabase(release: HelmRelease, signal: AbortSignal): Promise<PsqlAccess>;
   /** Asks a person; undefined when nobody can answer (no terminal). */
   confirm: ((message: string) => Promise<boolean>) | undefined;
   output: Output;
@@ -62,7 +63,6 @@ export interface PruneAdapters {
 }
 
 export async function runPrune(options: PruneOptions, adapters: PruneAdapters): Promise<void> {
-  const { output } = adapters;
   // Refused before anything is read: without a terminal and without --yes nobody can confirm.
   if (!options.dryRun && !options.yes && adapters.confirm === undefined) {
     throw new InputError(
@@ -70,8 +70,35 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
     );
   }
   const release = await adapters.findRelease(options.lookup);
+  // Ctrl-C from here on stops psql (and lets the caller delete a client pod) before exiting.
+  await withInterruptScope((signal) => pruneRelease(options, adapters, release, signal));
+}
+
+async function pruneRelease(
+  options: PruneOptions,
+  adapters: PruneAdapters,
+  release: HelmRelease,
+  signal: AbortSignal,
+): Promise<void> {
+  const { output } = adapters;
   const target = { namespace: release.namespace, release: release.name, ...cluster(options) };
-  const database = await adapters.openDatabase(release, options.lookup);
+  let phase: 'counting' | 'deleting' = 'counting';
+  let again = '';
+  const interrupted = () =>
+    phase === 'counting'
+      ? new InterruptedError(
+          `Interrupted (${abortedBy(signal)}) before deleting: nothing was deleted.`,
+        )
+      : // kubectl is stopped; a psql the cluster keeps running ends at its next progress line
+        // (its stderr is gone), and whatever it finished is committed batch by batch anyway.
+        new InterruptedError(
+          `Interrupted (${abortedBy(signal)}) while deleting: each batch is its own transaction, so the finished ones are deleted for good and none is half done. Running the same command again deletes what is left.`,
+          `Go on with: ${again}`,
+        );
+  const database = await adapters.openDatabase(release, signal).catch((error: unknown) => {
+    if (signal.aborted) throw interrupted();
+    throw error;
+  });
   const ask: PruneAsk = {
     olderThanSeconds: options.olderThanSeconds,
     flowRuns: options.flowRuns,
@@ -80,7 +107,7 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
 
   output.line(`Release ${release.name} in ${release.namespace}: ${database.description}.`);
   output.line(describeAsk(ask));
-  const counted = await runScript(database, ask, options, true);
+  const counted = await runScript(database, ask, options, true, signal);
   for (const line of tableLines(counted.planned, 'Rows that would be deleted:')) output.line(line);
   if (options.dryRun) {
     output.line('Dry run: nothing was deleted.');
@@ -102,7 +129,7 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
     }
   }
 
-  const again = commandLine([
+  again = commandLine([
     'prefect-server',
     'prune',
     ...targetFlags(target, { alwaysRelease: true }),
@@ -112,10 +139,11 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
     '--yes',
   ]);
   const spinner = await output.spinner('Deleting in batches');
+  phase = 'deleting';
   let deleted: RetentionOutput;
   try {
-    deleted = await withInterruptScope((signal) =>
-      runScript(database, ask, options, false, signal, (p) => spinner.update(progressText(p))),
+    deleted = await runScript(database, ask, options, false, signal, (p) =>
+      spinner.update(progressText(p)),
     );
   } catch (error) {
     spinner.fail('Deleting stopped');
@@ -162,14 +190,7 @@ export async function runPrune(options: PruneOptions, adapters: PruneAdapters): 
         ...(signal && { signal }),
       });
     } catch (error) {
-      if (signal?.aborted) {
-        throw new InterruptedError(
-          // kubectl is stopped; a psql the cluster keeps running ends at its next progress line
-          // (its stderr is gone), and whatever it finished is committed batch by batch anyway.
-          `Interrupted (${abortedBy(signal)}) while deleting: each batch is its own transaction, so the finished ones are deleted for good and none is half done. Running the same command again deletes what is left.`,
-          `Go on with: ${again}`,
-        );
-      }
+      if (signal?.aborted) throw interrupted();
       const detail = errors.length > 0 ? errors.slice(-3).join('\n') : String(error);
       throw new UserError(`psql failed in ${db.description}:\n${detail}`);
     }
@@ -248,10 +269,10 @@ export async function prune(options: PruneOptions): Promise<void> {
   try {
     await runPrune(options, {
       findRelease: (lookup) => findRelease(helm, lookup),
-      async openDatabase(release) {
+      async openDatabase(release, signal) {
         // The release's values pick the client pod's image for an external database.
         const values = await helm.userValues(release.name, release.namespace).catch(() => ({}));
-        const opened = await openDatabaseSession(release, kubectl, { values });
+        const opened = await openDatabaseSession(release, kubectl, { values, signal });
         session = opened;
         return opened;
       },
