@@ -296,3 +296,30 @@ describe('--log-retention-days', () => {
     );
   });
 });
+
+describe('status: the database size and the last backup', () => {
+  it('prints the size or why it was not read, and the last backup or how to take one', async () => {
+    const { describeDatabaseData } = await import('../../src/status/database-data.js');
+    expect(
+      describeDatabaseData(
+        {
+          size: { bytes: 5 * 1024 ** 3 },
+          lastBackup: { file: '/b/p.dump', created: '2026-12-01T10:00:00.000Z', size: 2048 },
+        },
+        '-n ns',
+      ),
+    ).toEqual([
+      'db size   5 GiB',
+      'backup    last from this machine 2026-12-01T10:00:00.000Z: /b/p.dump (2 KiB)',
+    ]);
+    expect(
+      describeDatabaseData(
+        { size: { bytes: null, why: 'not read: the external database ...' }, lastBackup: null },
+        '-n ns',
+      ),
+    ).toEqual([
+      'db size   not read: the external database ...',
+      'backup    none known to this machine (take one: prefect-server backup -n ns)',
+    ]);
+  });
+});
