@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
-import { kubectlJson, namespacesForThisFile } from './support/cluster.js';
+import { kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
 import { sampleCommandLines } from './support/cmdline-sampler.js';
 import { bundledDatabaseEnv, routeExec } from './support/exec-routes.js';
 import { createHasuraDatabase, startPostgres, type TestPostgres } from './support/postgres.js';
@@ -253,5 +253,115 @@ describe('backup', () => {
     expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
     expect(await tableDigests()).toEqual(before);
     expect(await writerReplicas()).toEqual(replicas);
+  });
+});
+
+describe('backup and restore of an external database, through a client pod', () => {
+  it('dumps and restores over TCP with the password in no command line, and deletes the pod', async () => {
+    const ext = await namespace('e2e-backup-ext');
+    await pg.sql('CREATE DATABASE prefect_ext OWNER prefect');
+    for (const extension of ['pgcrypto', 'pg_trgm'])
+      await pg.sql(`CREATE EXTENSION IF NOT EXISTS ${extension}`, 'prefect_ext');
+    const extSql: Sql = (statement) => pg.sql(statement, 'prefect_ext');
+    await loadPrefectSchema(extSql, { owner: 'prefect' });
+    await seedPrefectData(extSql, {
+      flowRuns: 10,
+      from: new Date('2026-01-01T00:00:00Z'),
+      to: new Date('2026-01-10T00:00:00Z'),
+      owner: 'prefect',
+    });
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-pass' },
+      stringData: { 'postgres-password': password },
+    };
+    await kubectl(['apply', '-n', ext, '-f', '-'], { input: JSON.stringify(secret) });
+    const installed = await cli([
+      'install',
+      '--yes',
+      '-n',
+      ext,
+      '--database',
+      'external',
+      '--db-host',
+      '127.0.0.1',
+      '--db-port',
+      String(pg.port),
+      '--db-name',
+      'prefect_ext',
+      '--db-existing-secret',
+      'db-pass',
+    ]);
+    expect(installed.exitCode, String(installed.stderr)).toBe(0);
+    // The client pod's name is made at run time: every pod of the namespace execs locally, with
+    // the environment a kubelet gives the client pod (its PG* values and the Secret's password),
+    // over TCP where the test server asks for the password (scram-sha-256).
+    const route = {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterExec',
+      metadata: { name: ext },
+      spec: {
+        selector: { matchNamespaces: [ext] },
+        execs: [
+          {
+            local: {
+              envs: Object.entries({
+                PGHOST: '127.0.0.1',
+                PGPORT: String(pg.port),
+                PGUSER: 'prefect',
+                PGDATABASE: 'prefect_ext',
+                PGPASSWORD: password,
+              }).map(([name, value]) => ({ name, value })),
+            },
+          },
+        ],
+      },
+    };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(route) });
+    try {
+      const digests = async () => {
+        const rows = await extSql(
+          "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+        );
+        const out: Record<string, string> = {};
+        for (const { tablename } of rows as { tablename: string }[]) {
+          const [row] = await extSql(
+            `SELECT count(*)::text AS n, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS sum FROM public."${tablename}" t`,
+          );
+          out[tablename] = `${row?.n}:${row?.sum}`;
+        }
+        return out;
+      };
+      const before = await digests();
+      const { result, report } = await sampleCommandLines(password, async () => {
+        const backup = await cli(['backup', '-n', ext, '--output', 'external.dump']);
+        if (backup.exitCode !== 0) return backup;
+        await extSql('DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION prefect');
+        return cli(['restore', 'external.dump', '-n', ext, '--yes']);
+      });
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      expect(report.samples).toBeGreaterThan(10);
+      expect(report.leaks).toEqual([]);
+      const manifest = JSON.parse(readFileSync(join(work, 'external.dump.manifest.json'), 'utf8'));
+      expect(manifest.tables.flow_run).toBe(10);
+      expect(await digests()).toEqual(before);
+      const clients = await kubectlJson([
+        'get',
+        'pods',
+        '-n',
+        ext,
+        '-l',
+        'app.kubernetes.io/component=db-client',
+      ]);
+      expect(
+        // biome-ignore lint/suspicious/noExplicitAny: Pod JSON
+        clients.items.filter((p: any) => p.metadata.deletionTimestamp === undefined),
+      ).toEqual([]);
+    } finally {
+      await kubectl(['delete', 'clusterexec.kwok.x-k8s.io', ext, '--ignore-not-found'], {
+        reject: false,
+      });
+    }
   });
 });
