@@ -109,12 +109,12 @@ export function backupTargets(
 
 /** kubectl exec into the bundled database's pod, or a client pod for an external one. */
 const openReleaseDatabase: OpenDatabase = async (release, flags, signal) => {
-  const [{ openDatabaseSession }, { Kubectl }] = await Promise.all([
+  const [{ openDumpSession }, { Kubectl }] = await Promise.all([
     import('../release/database-access.js'),
     import('../tools/kubectl.js'),
   ]);
   const kubectl = await Kubectl.create({ kubeconfig: flags.kubeconfig, context: flags.context });
-  return openDatabaseSession({ name: release.name, namespace: release.namespace }, kubectl, {
+  return openDumpSession({ name: release.name, namespace: release.namespace }, kubectl, {
     signal,
   });
 };

@@ -368,6 +368,48 @@ export async function openSessionAt(
 }
 
 /**
+ * The client image a server needs, when the default one is too old for it: pg_dump refuses a
+ * server of a newer major version than its own ("aborting because of server version mismatch"),
+ * and pg_restore reads only archives of a pg_dump no newer than itself. `undefined`: `image`
+ * will do (its major is the server's or newer; pg_dump reads servers back to 9.2).
+ * `serverVersionNum` is `SHOW server_version_num` (150018 for 15.18).
+ */
+export function clientImageForServer(image: string, serverVersionNum: string): string | undefined {
+  const imageMajor = Number(/:(\d+)/.exec(image)?.[1]);
+  const major = Math.floor(Number(serverVersionNum) / 10_000);
+  return Number.isFinite(imageMajor) && major >= 10 && major > imageMajor
+    ? `postgres:${major}`
+    : undefined;
+}
+
+/**
+ * openDatabaseSession for pg_dump and pg_restore (backup, restore): a client pod whose image
+ * the caller did not choose is replaced by one of the server's major version when the default is
+ * older than the server (clientImageForServer). The bundled database's pod is the server's own.
+ */
+export async function openDumpSession(
+  ref: ReleaseDatabaseRef,
+  kubectl: Kubectl,
+  options: OpenOptions = {},
+): Promise<DatabaseSession> {
+  const first = await openDatabaseSession(ref, kubectl, options);
+  if (first.kind === 'bundled' || options.clientImage !== undefined) return first;
+  let better: string | undefined;
+  try {
+    const [[versionNum = ''] = []] = await first.query('SHOW server_version_num', {
+      ...(options.signal && { signal: options.signal }),
+    });
+    better = clientImageForServer(clientImageOf(options.values), versionNum);
+  } catch (error) {
+    await first.close();
+    throw error;
+  }
+  if (better === undefined) return first;
+  await first.close();
+  return openDatabaseSession(ref, kubectl, { ...options, clientImage: better });
+}
+
+/**
  * Opens a session in its own Ctrl-C scope, runs `use`, and closes the session however it ends.
  * Ctrl-C aborts `signal` (pass it to run/query); the session is closed and an InterruptedError
  * says so.

@@ -153,9 +153,9 @@ async function sqlOn(database: DatabaseSession, sql: string, signal: AbortSignal
 
 /** kubectl exec into the bundled database's pod, or a client pod for an external one. */
 const openReleaseDatabase: OpenDatabase = async (release, flags) => {
-  const { openDatabaseSession } = await import('../release/database-access.js');
+  const { openDumpSession } = await import('../release/database-access.js');
   const kubectl = await Kubectl.create({ kubeconfig: flags.kubeconfig, context: flags.context });
-  return openDatabaseSession({ name: release.name, namespace: release.namespace }, kubectl);
+  return openDumpSession({ name: release.name, namespace: release.namespace }, kubectl);
 };
 
 async function confirm(release: string, namespace: string): Promise<void> {

@@ -24,6 +24,7 @@ import {
   tablesWithRows,
 } from '../../src/release/backup-manifest.js';
 import { backupRecordsFile, lastBackup, recordBackup } from '../../src/release/backup-records.js';
+import { clientImageForServer } from '../../src/release/database-access.js';
 import { planRestore, resumeCommand, runsMigrations } from '../../src/restore/restore-plan.js';
 import { checkBackupFile } from '../../src/restore/run-restore.js';
 import { replicasAnnotation, startPatch, stopPatch, writersOf } from '../../src/restore/writers.js';
@@ -343,5 +344,15 @@ describe('checking the file before a restore', () => {
     await expect(checkBackupFile(changed, `${dump}.manifest.json`)).rejects.toBeInstanceOf(
       InputError,
     );
+  });
+});
+
+describe('the client image of an external database', () => {
+  it('is the server major when the default is older, else the default', () => {
+    expect(clientImageForServer('postgres:14', '150018')).toBe('postgres:15');
+    expect(clientImageForServer('postgres:14', '140010')).toBeUndefined();
+    expect(clientImageForServer('postgres:14', '110009')).toBeUndefined();
+    expect(clientImageForServer('postgres:14', '90624')).toBeUndefined();
+    expect(clientImageForServer('postgres:14', '')).toBeUndefined();
   });
 });
