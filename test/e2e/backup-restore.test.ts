@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
-import { kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
+import { eventually, kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
 import { sampleCommandLines } from './support/cmdline-sampler.js';
 import { bundledDatabaseEnv, routeExec } from './support/exec-routes.js';
 import { createHasuraDatabase, startPostgres, type TestPostgres } from './support/postgres.js';
@@ -176,6 +176,71 @@ describe('backup', () => {
     expect(String(result.stdout)).toMatch(/every row count matches the manifest/);
     expect(await tableDigests()).toEqual(before);
     expect(await writerReplicas()).toEqual(replicas);
+  });
+
+  it('restores an older schema and lets the new graphql pods migrate it; refuses a newer one', async () => {
+    const manifest = JSON.parse(readFileSync(`${dump}.manifest.json`, 'utf8'));
+    writeFileSync(
+      join(work, 'older.json'),
+      JSON.stringify({ ...manifest, appVersion: '2022.04.14', schemaRevision: '6611fd0ccc73' }),
+    );
+    writeFileSync(
+      join(work, 'newer.json'),
+      JSON.stringify({ ...manifest, appVersion: '2099.01.01' }),
+    );
+    const before = await tableDigests();
+    const replicas = await writerReplicas();
+    const newer = await cli([
+      'restore',
+      'first.dump',
+      '--manifest',
+      'newer.json',
+      '-n',
+      ns,
+      '--release',
+      release,
+      '--force',
+      '--yes',
+    ]);
+    expect(newer.exitCode, String(newer.stderr)).toBe(2);
+    expect(String(newer.stderr)).toMatch(/newer than this release's 2022.09.23/);
+    expect(await writerReplicas()).toEqual(replicas);
+
+    const graphqlPods = async () =>
+      (
+        await kubectlJson(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/component=graphql'])
+      ).items
+        // biome-ignore lint/suspicious/noExplicitAny: Pod JSON
+        .filter((p: any) => p.metadata.deletionTimestamp === undefined)
+        // biome-ignore lint/suspicious/noExplicitAny: Pod JSON
+        .map((p: any) => p.metadata.name);
+    const podsBefore = await graphqlPods();
+    const older = await cli([
+      'restore',
+      'first.dump',
+      '--manifest',
+      'older.json',
+      '-n',
+      ns,
+      '--release',
+      release,
+      '--force',
+      '--yes',
+    ]);
+    expect(older.exitCode, String(older.stderr)).toBe(0);
+    expect(String(older.stdout)).toMatch(
+      /older than the server's \(ac5747fb571c\): graphql's init container runs prefect-server database upgrade --yes/,
+    );
+    expect(await tableDigests()).toEqual(before);
+    // The migration runs where the chart puts it: the init container of graphql's new pods.
+    const podsAfter = await eventually('new graphql pods', async () => {
+      const now = await graphqlPods();
+      return now.length > 0 && now.every((p: string) => !podsBefore.includes(p)) ? now : undefined;
+    });
+    const pod = await kubectlJson(['get', 'pod', podsAfter[0], '-n', ns]);
+    expect(JSON.stringify(pod.spec.initContainers)).toContain(
+      'prefect-server database upgrade --yes',
+    );
   });
 
   it('refuses bad input with exit 2 and changes nothing', async () => {
