@@ -36,16 +36,16 @@ export async function runStatus(
     helm.history(release.name, release.namespace),
   ]);
   const api = kubeApiFor(kubectl);
-  const [status, data] = await Promise.all([
-    readReleaseStatus(
-      api,
-      cluster,
-      release,
-      values,
-      history.at(-1)?.revision ?? Number(release.revision),
-    ),
-    readDatabaseData(api, kubectl, release, options.lookup.context),
-  ]);
+  const status = await readReleaseStatus(
+    api,
+    cluster,
+    release,
+    values,
+    history.at(-1)?.revision ?? Number(release.revision),
+  );
+  // After the rest, not beside it: its kubectl exec would compete with the few seconds the
+  // tenant count has through its port-forward.
+  const data = await readDatabaseData(api, kubectl, release, options.lookup.context);
   if (options.output === 'json') {
     write(
       `${JSON.stringify({ ...status, databaseSize: data.size, lastBackup: data.lastBackup }, null, 2)}\n`,
