@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError, UserError } from '../errors.js';
+import { ExitCode, InputError, UserError } from '../errors.js';
 import {
   type BackupManifest,
   databaseFactsSql,
@@ -140,16 +140,10 @@ export async function runBackup(
     progress?.update(`Dumping ${release.name}'s database: ${formatBytes(bytes)}`),
   );
 
-  const handle =
-    targets.dump === '-'
-      ? undefined
-      : await open(targets.dump, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  const sink: Writable =
-    handle === undefined
-      ? process.stdout
-      : createWriteStream('', { fd: handle.fd, autoClose: true });
+  // The file is made only once the database answers, so a refusal leaves no file behind.
+  let created = false;
   const removePartial = () => {
-    if (targets.dump !== '-') {
+    if (created) {
       try {
         unlinkSync(targets.dump);
       } catch {}
@@ -164,6 +158,19 @@ export async function runBackup(
       scope = signal;
       database = await (openDatabase ?? openReleaseDatabase)(release, flags, signal);
       progress?.update(`Dumping ${release.name}'s database (${database.description})`);
+      const handle =
+        targets.dump === '-'
+          ? undefined
+          : await open(
+              targets.dump,
+              constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+              0o600,
+            );
+      created = handle !== undefined;
+      const sink: Writable =
+        handle === undefined
+          ? process.stdout
+          : createWriteStream('', { fd: handle.fd, autoClose: true });
       const session = sessionInput();
       const answers = new LineCollector();
       const psql = database.run('psql', snapshotPsqlArgs, {
@@ -204,14 +211,18 @@ export async function runBackup(
   } catch (error) {
     progress?.stop();
     removePartial();
+    // Bad input (a release without a database) is refused as such: nothing was written.
+    if (error instanceof UserError && error.exitCode === ExitCode.badInput && !created) throw error;
     const where =
       targets.dump === '-'
         ? 'stdout got a partial dump'
-        : `the partial file ${targets.dump} was removed`;
+        : created
+          ? `the partial file ${targets.dump} was removed`
+          : 'no file was written';
     if (
       scope?.aborted ||
       error instanceof InterruptedError ||
-      (error instanceof UserError && error.exitCode === 130)
+      (error instanceof UserError && error.exitCode === ExitCode.interrupted)
     ) {
       throw new InterruptedError(
         `Backup interrupted: ${where}; nothing in the cluster was changed.`,

@@ -321,6 +321,63 @@ describe('backup', () => {
   });
 });
 
+describe('interrupted backup, and a release without a database', () => {
+  it('Ctrl-C mid-dump exits 130 and removes the partial file', async () => {
+    const partial = join(work, 'sigint.dump');
+    const child = execa(
+      'node',
+      [cliBin, 'backup', '-n', ns, '--release', release, '--output', 'sigint.dump'],
+      { env: env(), cwd: work, reject: false },
+    );
+    await Promise.race([
+      eventually(
+        'the dump to be written',
+        async () => (statSync(partial, { throwIfNoEntry: false })?.size ?? 0) > 0 || undefined,
+        30_000,
+      ),
+      child.then((ended) => {
+        throw new Error(`backup ended before Ctrl-C: ${ended.exitCode} ${ended.stderr}`);
+      }),
+    ]);
+    child.kill('SIGINT');
+    const ended = await child;
+    expect(ended.exitCode, String(ended.stderr)).toBe(130);
+    expect(String(ended.stderr)).toMatch(
+      /partial file .*sigint.dump was removed; nothing in the cluster was changed/,
+    );
+    expect(statSync(partial, { throwIfNoEntry: false })).toBeUndefined();
+    expect(statSync(`${partial}.manifest.json`, { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  it('a release whose Deployments name no database: exit 2, no file, nothing changed', async () => {
+    const bare = await namespace('e2e-backup-nodb');
+    const installed = await cli(['install', '--yes', '-n', bare]);
+    expect(installed.exitCode, String(installed.stderr)).toBe(0);
+    await kubectl(['delete', 'deployment', `${release}-hasura`, `${release}-graphql`, '-n', bare]);
+    const replicas = JSON.stringify(
+      (await kubectlJson(['get', 'deployments', '-n', bare])).items.map(
+        // biome-ignore lint/suspicious/noExplicitAny: Deployment JSON
+        (d: any) => [d.metadata.name, d.spec.replicas, d.metadata.annotations],
+      ),
+    );
+    const backup = await cli(['backup', '-n', bare, '--output', 'nodb.dump']);
+    expect(backup.exitCode, String(backup.stderr)).toBe(2);
+    expect(String(backup.stderr)).toMatch(/has no database to reach/);
+    expect(statSync(join(work, 'nodb.dump'), { throwIfNoEntry: false })).toBeUndefined();
+    const restore = await cli(['restore', 'first.dump', '-n', bare, '--yes']);
+    expect(restore.exitCode, String(restore.stderr)).toBe(2);
+    expect(String(restore.stderr)).toMatch(/has no database to reach/);
+    expect(
+      JSON.stringify(
+        (await kubectlJson(['get', 'deployments', '-n', bare])).items.map(
+          // biome-ignore lint/suspicious/noExplicitAny: Deployment JSON
+          (d: any) => [d.metadata.name, d.spec.replicas, d.metadata.annotations],
+        ),
+      ),
+    ).toBe(replicas);
+  });
+});
+
 describe('backup and restore of an external database, through a client pod', () => {
   it('dumps and restores over TCP with the password in no command line, and deletes the pod', async () => {
     const ext = await namespace('e2e-backup-ext');
