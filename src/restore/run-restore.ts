@@ -56,11 +56,19 @@ const statOf = (path: string): Stats | undefined => {
   }
 };
 
-/** The dump and its manifest, checked: every problem is bad input, found before any change. */
-export async function checkBackupFile(
+/**
+ * The dump and its manifest, checked: every problem is bad input, found before any change. The
+ * SHA-256 is `checksum`, which rejects on a mismatch.
+ */
+export async function readBackupFile(
   file: string,
   manifestFlag: string | undefined,
-): Promise<{ dump: string; manifestFile: string; manifest: BackupManifest }> {
+): Promise<{
+  dump: string;
+  manifestFile: string;
+  manifest: BackupManifest;
+  checksum: Promise<void>;
+}> {
   const dump = resolve(file);
   const stat = statOf(dump);
   if (!stat?.isFile()) {
@@ -98,15 +106,30 @@ export async function checkBackupFile(
       `${file} does not match its manifest: it has ${stat.size} bytes, the manifest says ${manifest.size} (a truncated or another file).`,
     );
   }
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(dump), hash);
-  const sha256 = hash.digest('hex');
-  if (sha256 !== manifest.sha256) {
-    throw new InputError(
-      `${file} does not match its manifest: its SHA-256 is ${sha256}, the manifest says ${manifest.sha256} (the file changed after the backup).`,
-    );
-  }
-  return { dump, manifestFile, manifest };
+  // The checksum reads the whole file (gigabytes): it runs while the cluster is asked, and is
+  // awaited before anything changes.
+  const checksum = (async () => {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(dump), hash);
+    const sha256 = hash.digest('hex');
+    if (sha256 !== manifest.sha256) {
+      throw new InputError(
+        `${file} does not match its manifest: its SHA-256 is ${sha256}, the manifest says ${manifest.sha256} (the file changed after the backup).`,
+      );
+    }
+  })();
+  checksum.catch(() => {});
+  return { dump, manifestFile, manifest, checksum };
+}
+
+/** readBackupFile with its checksum checked too. */
+export async function checkBackupFile(
+  file: string,
+  manifestFlag: string | undefined,
+): Promise<{ dump: string; manifestFile: string; manifest: BackupManifest }> {
+  const backup = await readBackupFile(file, manifestFlag);
+  await backup.checksum;
+  return backup;
 }
 
 /** Drops every schema but PostgreSQL's own, then gives back an empty public (owned by us). */
@@ -177,7 +200,7 @@ export async function runRestore(
   out: Output = createOutput(),
 ): Promise<void> {
   checkReleaseLookup(flags);
-  const backup = await checkBackupFile(file, flags.manifest);
+  const backup = await readBackupFile(file, flags.manifest);
   if (!flags.yes && !canPrompt({ yes: false })) {
     throw new InputError(
       'restore replaces a database; without a terminal to confirm in, pass --yes.',
@@ -205,6 +228,7 @@ export async function runRestore(
 
   async function restoreWith(database: DatabaseSession): Promise<void> {
     const facts = await databaseFacts(database);
+    await backup.checksum;
     const plan = planRestore({
       manifest: backup.manifest,
       target: {
