@@ -198,8 +198,10 @@ export async function runBackup(
           stdout: counter,
           signal,
         });
+        // The counts read the same snapshot, so they run while pg_dump streams (a second core).
+        session.write(databaseFactsSql('exact'));
         await Promise.all([dump, pipeline(counter, sink, { end: handle !== undefined })]);
-        session.end(`${databaseFactsSql}${snapshotSql.end}`);
+        session.end(snapshotSql.end);
       } finally {
         // A failed dump must not leave psql waiting for more SQL (it would keep the process,
         // and its transaction, open): the end of its input ends it, and rolls the snapshot back.

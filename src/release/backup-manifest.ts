@@ -116,19 +116,27 @@ export function dumpNameOf(output: string): string {
 /**
  * The facts of the database, as tab-separated lines `kind\tname\tvalue` from one statement (so
  * it runs inside a snapshot's transaction): the server version, the alembic revision when the
- * table exists, and an exact count of the rows of every table of schema public. query_to_xml
- * runs a query whose table name is only known at run time, inside the same statement.
+ * table exists, and the rows of every table of schema public. query_to_xml runs a query whose
+ * table name is only known at run time, inside the same statement. `exact`: count every row (the
+ * manifest, the check after a restore); else 0 or 1 per table, at the cost of one row read
+ * (whether a database is empty, before a restore: a full count of gigabytes would be wasted).
  */
-export const databaseFactsSql = `SELECT 'server' AS kind, 'version' AS name, current_setting('server_version') AS value
+export function databaseFactsSql(count: 'exact' | 'any' = 'exact'): string {
+  const rows =
+    count === 'exact'
+      ? "format('SELECT count(*) AS c FROM public.%I', c.relname)"
+      : "format('SELECT count(*) AS c FROM (SELECT 1 FROM public.%I LIMIT 1) AS one', c.relname)";
+  return `SELECT 'server' AS kind, 'version' AS name, current_setting('server_version') AS value
 UNION ALL
 SELECT 'revision', 'alembic', (xpath('/row/v/text()', query_to_xml('SELECT string_agg(version_num, '','' ORDER BY version_num) AS v FROM public.alembic_version', false, true, '')))[1]::text
   WHERE to_regclass('public.alembic_version') IS NOT NULL
 UNION ALL
 SELECT * FROM (SELECT 'table', c.relname::text,
-  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM public.%I', c.relname), false, true, '')))[1]::text
+  (xpath('/row/c/text()', query_to_xml(${rows}, false, true, '')))[1]::text
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname) AS counts;
 `;
+}
 
 export interface DatabaseFacts {
   postgresVersion: string;
@@ -136,7 +144,7 @@ export interface DatabaseFacts {
   tables: Record<string, number>;
 }
 
-/** psql's answer to databaseFactsSql (`psql -At -F '\t'`). */
+/** psql's answer to databaseFactsSql() (`psql -At -F '\t'`). */
 export function parseDatabaseFacts(stdout: string): DatabaseFacts {
   const facts: DatabaseFacts = { postgresVersion: '', schemaRevision: undefined, tables: {} };
   for (const line of stdout.split('\n')) {

@@ -12,7 +12,7 @@ import type { Writer } from './writers.js';
 export interface RestoreInputs {
   manifest: BackupManifest;
   target: { namespace: string; release: string; appVersion: string };
-  /** The target database before the restore. */
+  /** The target database before the restore (row counts: at least whether a table has rows). */
   facts: DatabaseFacts;
   writers: readonly Writer[];
   /** Whether graphql's pods run `prefect-server database upgrade --yes` in an init container. */
@@ -53,9 +53,8 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   }
   const filled = tablesWithRows(facts.tables);
   if (filled.length > 0 && !inputs.force && !inputs.resume) {
-    const listed = filled.map((t) => `${t} (${facts.tables[t]} rows)`).join(', ');
     throw new InputError(
-      `The database of ${target.release} is not empty: ${listed}. restore replaces a database only when told to.`,
+      `The database of ${target.release} is not empty: ${filled.join(', ')} ${filled.length === 1 ? 'holds' : 'hold'} rows. restore replaces a database only when told to.`,
       interrupted.length > 0
         ? 'An earlier restore was interrupted: add --resume to finish it.'
         : 'Add --force to drop everything in it and restore the backup instead (take a backup of it first: prefect-server backup).',
