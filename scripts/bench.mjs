@@ -500,6 +500,32 @@ async function backupRestore(kubeconfig, env) {
         [...pg, '-U', 'prefect', '-d', 'prefect', '--format=custom', '-f', raw],
         env,
       );
+      // The same pg_dump through `kubectl exec` (its stdout dropped): the transport alone.
+      const execDump = await timeWithPeak(
+        'kubectl',
+        [
+          '--kubeconfig',
+          kubeconfig,
+          'exec',
+          '-n',
+          ns,
+          'prefect-server-postgresql-0',
+          '--',
+          'pg_dump',
+          '-U',
+          'prefect',
+          '-d',
+          'prefect',
+          '--format=custom',
+        ],
+        env,
+      );
+      rows.push([
+        `backup ${label} vs exec pg_dump`,
+        `${(backup.ms / 1000).toFixed(1)} s`,
+        `${(execDump.ms / 1000).toFixed(1)} s`,
+        (backup.ms / execDump.ms).toFixed(2),
+      ]);
       rows.push([
         `backup ${label} vs raw pg_dump`,
         `${(backup.ms / 1000).toFixed(1)} s`,
@@ -574,7 +600,7 @@ async function backupRestore(kubeconfig, env) {
         raw,
       );
       rows.push([
-        `restore ${label} vs kubectl exec -i pg_restore`,
+        `restore ${label} vs exec -i pg_restore`,
         `${(restore.ms / 1000).toFixed(1)} s`,
         `${(execRestore.ms / 1000).toFixed(1)} s`,
         (restore.ms / execRestore.ms).toFixed(2),
