@@ -279,7 +279,8 @@ export async function runRestore(
       await withInterruptScope(async (signal) => {
         scope = signal;
         const spinner = await out.spinner(`Stopping the writers of ${release.name}`);
-        for (const writer of writers) await patch(writer, stopPatch(writer));
+        // One patch per Deployment, each scaling and remembering in one step, all at once.
+        await Promise.all(writers.map((writer) => patch(writer, stopPatch(writer))));
         await waitForNoPods(deployments, writers, signal);
         spinner.succeed(
           `Stopped ${writers.map((w) => `${w.name} (was ${countAfter(w)})`).join(', ') || 'no writers (none found)'}`,
@@ -309,7 +310,7 @@ export async function runRestore(
         );
 
         stage = 'starting the writers';
-        for (const writer of writers) await patch(writer, startPatch(writer));
+        await Promise.all(writers.map((writer) => patch(writer, startPatch(writer))));
       });
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
@@ -367,6 +368,6 @@ async function waitForNoPods(
         `the writers' pods did not stop within 5 minutes: ${left.map((d) => d.metadata.name).join(', ')}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
