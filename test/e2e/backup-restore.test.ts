@@ -12,7 +12,7 @@ import { helms } from '../support/tools.js';
 import { cliBin, cliEnv, runCli } from './support/cli.js';
 import { eventually, kubectl, kubectlJson, namespacesForThisFile } from './support/cluster.js';
 import { sampleCommandLines } from './support/cmdline-sampler.js';
-import { bundledDatabaseEnv, routeExec } from './support/exec-routes.js';
+import { bundledDatabaseEnv, routeExec, routeNamespaceExec } from './support/exec-routes.js';
 import { createHasuraDatabase, startPostgres, type TestPostgres } from './support/postgres.js';
 import { loadPrefectSchema, type Sql, seedPrefectData } from './support/prefect-data.js';
 
@@ -419,28 +419,17 @@ describe('backup and restore of an external database, through a client pod', () 
     // The client pod's name is made at run time: every pod of the namespace execs locally, with
     // the environment a kubelet gives the client pod (its PG* values and the Secret's password),
     // over TCP where the test server asks for the password (scram-sha-256).
-    const route = {
-      apiVersion: 'kwok.x-k8s.io/v1alpha1',
-      kind: 'ClusterExec',
-      metadata: { name: ext },
-      spec: {
-        selector: { matchNamespaces: [ext] },
-        execs: [
-          {
-            local: {
-              envs: Object.entries({
-                PGHOST: '127.0.0.1',
-                PGPORT: String(pg.port),
-                PGUSER: 'prefect',
-                PGDATABASE: 'prefect_ext',
-                PGPASSWORD: password,
-              }).map(([name, value]) => ({ name, value })),
-            },
-          },
-        ],
+    const unroute = await routeNamespaceExec(ext, [
+      {
+        env: {
+          PGHOST: '127.0.0.1',
+          PGPORT: String(pg.port),
+          PGUSER: 'prefect',
+          PGDATABASE: 'prefect_ext',
+          PGPASSWORD: password,
+        },
       },
-    };
-    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(route) });
+    ]);
     try {
       const digests = async () => {
         const rows = await extSql(
@@ -481,9 +470,7 @@ describe('backup and restore of an external database, through a client pod', () 
         clients.items.filter((p: any) => p.metadata.deletionTimestamp === undefined),
       ).toEqual([]);
     } finally {
-      await kubectl(['delete', 'clusterexec.kwok.x-k8s.io', ext, '--ignore-not-found'], {
-        reject: false,
-      });
+      await unroute();
     }
   });
 });
