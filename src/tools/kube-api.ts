@@ -231,21 +231,21 @@ class DirectKubeApi implements KubeApi {
   }
 
   async get<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
-    const res = await this.send('GET', path, undefined, options.timeoutMs ?? defaultTimeoutMs);
-    if (res.status === 404) return undefined;
-    if (res.status >= 300)
-      throw new KubeApiError(statusMessage(res.status, res.body), {
-        method: 'GET',
-        path,
-        status: res.status,
-      });
-    return JSON.parse(res.body) as T;
+    const body = await this.#read(path, options.timeoutMs, {});
+    return body === undefined ? undefined : (JSON.parse(body) as T);
   }
 
   async getText(path: string, options: { timeoutMs?: number } = {}): Promise<string | undefined> {
-    const res = await this.send('GET', path, undefined, options.timeoutMs ?? defaultTimeoutMs, {
-      Accept: '*/*',
-    });
+    return this.#read(path, options.timeoutMs, { Accept: '*/*' });
+  }
+
+  /** A GET's body; undefined for 404, an error naming the status for any other refusal. */
+  async #read(
+    path: string,
+    timeoutMs: number | undefined,
+    headers: Record<string, string>,
+  ): Promise<string | undefined> {
+    const res = await this.send('GET', path, undefined, timeoutMs ?? defaultTimeoutMs, headers);
     if (res.status === 404) return undefined;
     if (res.status >= 300)
       throw new KubeApiError(statusMessage(res.status, res.body), {
