@@ -28,5 +28,9 @@ await build({
   // pg loads its optional native binding only when asked; we never ask.
   external: ['pg-native'],
   legalComments: 'linked',
+  // Less to parse at every start-up (about 1 ms of --help); names are kept, so --debug's stack
+  // traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });

@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+// Imported up front, unlike other commands' flows: values is a start-up-sized command (the plan
+// and its values are small and pure), and a dynamic import costs more than loading them.
+import { buildPlan } from '../plan/install-plan.js';
+import { renderValues, valuesToYaml } from '../values/render-values.js';
 import { answersFromFlags, type PlanFlags } from './answers-from-flags.js';
 import { addPlanOptions } from './plan-options.js';
 
@@ -18,10 +22,6 @@ Examples:
     )
     .action(async (flags: PlanFlags) => {
       // Flags only: the output is meant for a file or a pipe, so nothing is prompted.
-      const [{ buildPlan }, { renderValues, valuesToYaml }] = await Promise.all([
-        import('../plan/install-plan.js'),
-        import('../values/render-values.js'),
-      ]);
       const plan = buildPlan(await answersFromFlags(flags));
       process.stdout.write(valuesToYaml(renderValues(plan)));
     });

@@ -11,6 +11,7 @@ import {
   type InstallAnswers,
   specOf,
 } from './answers.js';
+import { defaults } from './defaults.js';
 import type { SecretValue } from './secret-value.js';
 
 export type { InstallAnswers } from './answers.js';
@@ -114,19 +115,7 @@ function chartSettings(
   });
 }
 
-export const defaults = {
-  namespace: 'prefect',
-  release: 'prefect-server',
-  repoUrl: 'https://prefecthq.github.io/server/',
-  dbSize: '8Gi',
-  dbPort: 5432,
-  dbName: 'prefect',
-  dbUser: 'prefect',
-  tenantName: 'default',
-  tenantSlug: 'default',
-  /** connect forwards the API here, so the UI's browser finds it at the same address */
-  portForwardApiUrl: 'http://localhost:4200/graphql',
-} as const;
+export { defaults } from './defaults.js';
 
 /** The answer's rule from the answers table, refused as bad input naming the flag. */
 function check(key: AnswerKey, value: string | undefined): void {

@@ -13,7 +13,7 @@
 // and report what they did not find there. `doctor --pre` looks at a cluster before an install,
 // so it takes install's defaults without looking.
 import { InputError } from '../errors.js';
-import { defaults } from '../plan/install-plan.js';
+import { defaults } from '../plan/defaults.js';
 import * as rules from '../plan/rules.js';
 import type { HelmRelease } from '../tools/helm.js';
 import type { ReleaseTarget } from './release-flags.js';
