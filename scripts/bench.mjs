@@ -60,6 +60,21 @@ function timeOnce(command, args, env) {
 }
 
 /**
+ * A row of two durations measured once each, and their ratio.
+ * @param {string} name
+ * @param {number} oursMs
+ * @param {number} baselineMs
+ */
+function timedPairRow(name, oursMs, baselineMs) {
+  rows.push([
+    name,
+    `${(oursMs / 1000).toFixed(1)} s`,
+    `${(baselineMs / 1000).toFixed(1)} s`,
+    (oursMs / baselineMs).toFixed(2),
+  ]);
+}
+
+/**
  * Times a pair alternately (a, b, a, b, ...) so drift in machine load hits both alike.
  * @param {string} name
  * @param {(env: NodeJS.ProcessEnv) => number} a
@@ -520,18 +535,8 @@ async function backupRestore(kubeconfig, env) {
         ],
         env,
       );
-      rows.push([
-        `backup ${label} vs exec pg_dump`,
-        `${(backup.ms / 1000).toFixed(1)} s`,
-        `${(execDump.ms / 1000).toFixed(1)} s`,
-        (backup.ms / execDump.ms).toFixed(2),
-      ]);
-      rows.push([
-        `backup ${label} vs raw pg_dump`,
-        `${(backup.ms / 1000).toFixed(1)} s`,
-        `${(rawDump.ms / 1000).toFixed(1)} s`,
-        (backup.ms / rawDump.ms).toFixed(2),
-      ]);
+      timedPairRow(`backup ${label} vs exec pg_dump`, backup.ms, execDump.ms);
+      timedPairRow(`backup ${label} vs raw pg_dump`, backup.ms, rawDump.ms);
       peaks.push(`${label}: ${(backup.peakKiB / 1024).toFixed(0)} MiB`);
       const restore = await timeWithPeak(
         'node',
@@ -599,18 +604,8 @@ async function backupRestore(kubeconfig, env) {
         env,
         raw,
       );
-      rows.push([
-        `restore ${label} vs exec -i pg_restore`,
-        `${(restore.ms / 1000).toFixed(1)} s`,
-        `${(execRestore.ms / 1000).toFixed(1)} s`,
-        (restore.ms / execRestore.ms).toFixed(2),
-      ]);
-      rows.push([
-        `restore ${label} vs raw pg_restore`,
-        `${(restore.ms / 1000).toFixed(1)} s`,
-        `${(rawRestore.ms / 1000).toFixed(1)} s`,
-        (restore.ms / rawRestore.ms).toFixed(2),
-      ]);
+      timedPairRow(`restore ${label} vs exec -i pg_restore`, restore.ms, execRestore.ms);
+      timedPairRow(`restore ${label} vs raw pg_restore`, restore.ms, rawRestore.ms);
       peaks.push(`restore ${label}: ${(restore.peakKiB / 1024).toFixed(0)} MiB`);
       if (target === 1024 ** 3) {
         verdict(
